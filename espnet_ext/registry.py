@@ -1,0 +1,42 @@
+"""The one place that adds this package's classes to ESPnet's task choices.
+
+ESPnet keeps the classes that a YAML config may name (``decoder: transformer``) in module-level
+``ClassChoices`` objects of each task module (``espnet2.tasks.st.decoder_choices`` ...). There is no
+plugin mechanism, so every process that parses a config or builds a model must call
+:func:`register` before ESPnet reads those choices; the ``espnet_ext.bin.*`` entrypoints do.
+
+Each entry of :data:`CHOICES` is ``(task module, ClassChoices attribute, name, "module:Class")``.
+Classes are imported only when :func:`register` runs, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+CHOICES: list[tuple[str, str, str, str]] = []
+
+_registered = False
+
+
+def _load(target: str) -> type:
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def register() -> None:
+    """Add every class in :data:`CHOICES` to its ESPnet task's choices (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    for task_module, choices_attr, name, target in CHOICES:
+        choices = getattr(importlib.import_module(task_module), choices_attr)
+        key = name.lower()
+        cls = _load(target)
+        existing = choices.classes.get(key)
+        if existing is not None and existing is not cls:
+            raise ValueError(
+                f"{task_module}.{choices_attr} already has {key!r} -> {existing.__module__}."
+                f"{existing.__qualname__}; refusing to replace it with {target}"
+            )
+        choices.classes[key] = cls
+    _registered = True
