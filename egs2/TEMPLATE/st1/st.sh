@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# The one stage pipeline shared by every recipe of this toolkit (speech translation and the ASR /
+# MT systems it builds on). A recipe's run.sh sets corpus and experiment options and calls it;
+# `./run.sh --help` lists every option below with its default.
+#
+#  1 data prep        local/data.sh -> data/<set>/ (validated)
+#  2 speed perturb    data/<train_set> -> data/<train_set>_sp (when speed_perturb_factors is set)
+#  3 audio dump       data/<set> -> dump/org/<set> (segments cut, mono, resampled to fs)
+#  4 filtering        dump/org/<set> -> dump/raw/<set> (train/valid: length, empty text; tests kept)
+#  5 tokenizers       SentencePiece models + token lists -> data/token_list/<train_set>/{src,tgt}_*
+#  6 extra features   discrete speech units etc. (no-op unless extra_feats is set)
+#  7 statistics       shape files + feature normalisation stats per task -> exp/stats_<task>
+#  8 ASR training     systems with task asr      -> exp/<system>
+#  9 MT training      systems with task mt       -> exp/<system>
+# 10 ST training      all other systems          -> exp/<system>
+# 11 decoding         exp/<system>/<inference_tag>/<test_set>/text (+ rtf.json)
+# 12 scoring          .../score.json, score.txt (sacreBLEU BLEU/chrF/TER, WER for ASR)
+# 13 results          exp/RESULTS.md (+ per-system RESULTS.md, plots), packed models
+set -euo pipefail
+
+log() { echo -e "$(date '+%Y-%m-%dT%H:%M:%S') (st.sh:${BASH_LINENO[0]}) $*"; }
+die() { log "ERROR: $*"; exit 1; }
+SECONDS=0
+
+# --- options ---
+stage=1                    # first stage to run
+stop_stage=13              # last stage to run
+nj=4                       # parallel jobs for audio dump and statistics
+inference_nj=4             # parallel jobs for decoding
+ngpu=0                     # GPUs per training job (0: CPU)
+num_nodes=1                # nodes per training job (>1: DDP through espnet2.bin.launch)
+python=python3             # Python of the toolkit's venv (path.sh puts it first on PATH)
+dumpdir=dump               # dumped audio and filtered data dirs
+expdir=exp                 # experiment dirs, results tables
+src_lang=en                # source language
+tgt_lang=de                # target language
+train_set=                 # training data dir name under data/, e.g. train.en-de
+valid_set=                 # validation data dir name, e.g. dev.en-de
+test_sets=                 # evaluation data dir names, e.g. "tst-COMMON.en-de tst-HE.en-de"
+local_data_opts=           # options passed to local/data.sh
+speed_perturb_factors=     # e.g. "0.9 1.0 1.1"; empty: no speed perturbation
+fs=16000                   # sample rate of the dumped audio
+audio_format=wav           # wav | flac for the dumped segments
+allow_pipes=false          # run wav.scp entries that are shell pipelines (only for trusted data)
+min_wav_duration=0.1       # stage 4: shortest training utterance, seconds
+max_wav_duration=20        # stage 4: longest training utterance, seconds
+src_case=lc.rm             # source text variant: tc | lc | lc.rm
+tgt_case=tc                # target text variant
+src_nbpe=1000              # source SentencePiece vocabulary size
+tgt_nbpe=1000              # target SentencePiece vocabulary size
+bpemode=unigram            # SentencePiece model type: unigram | bpe
+extra_feats=none           # stage 6: none (only value this recipe family provides so far)
+systems_file=conf/systems.yaml  # the systems this recipe can train (see espnet_ext/pipeline/systems.py)
+systems=                   # systems to run, space separated; empty: every system in systems_file
+conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or conf/mini (CPU)
+train_args=                # extra arguments for every training job
+inference_args=            # extra arguments for every decoding job
+inference_model=valid.acc.ave.pth  # checkpoint used for decoding and packing
+inference_tag=             # decode dir name; default decode_<inference config name>
+pack_models=true           # stage 13: pack each system with espnet2.bin.pack
+# --- end options ---
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/options.sh
+. "${script_dir}/scripts/options.sh"
+parse_options "${BASH_SOURCE[0]}" "$@"
+. ./path.sh
+. ./cmd.sh
+
+[ -n "${train_set}" ] || die "--train_set is required"
+[ -n "${valid_set}" ] || die "--valid_set is required"
+[ -n "${test_sets}" ] || die "--test_sets is required"
+[ -f "${systems_file}" ] || die "no systems file ${systems_file}"
+
+pipe() { ${python} -m espnet_ext.bin.pipeline "$@"; }
+selected_systems() { pipe systems --file "${systems_file}" --select "${systems}" "$@"; }
+field() { pipe system-field --file "${systems_file}" --system "$1" --field "$2"; }
+# the first stage that makes a file, for "missing input" errors
+need() { [ -e "$1" ] || die "missing $1: run stage $2 first (--stage $2)"; }
+
+if [ -n "${speed_perturb_factors}" ]; then
+    train_dump_set="${train_set}_sp"
+else
+    train_dump_set="${train_set}"
+fi
+token_dir=data/token_list/${train_set}
+src_token_dir=${token_dir}/src_${bpemode}${src_nbpe}
+tgt_token_dir=${token_dir}/tgt_${bpemode}${tgt_nbpe}
+all_systems=$(selected_systems)
+[ -n "${all_systems}" ] || die "no system selected from ${systems_file} (systems='${systems}')"
+log "systems: $(echo ${all_systems})"
+
+# Data files and token settings of each task: "<file>,<name>,<type>" triples relative to a dump dir.
+task_data() {
+    local task=$1
+    case ${task} in
+        st) echo "wav.scp,speech,sound text.${tgt_case}.${tgt_lang},text,text text.${src_case}.${src_lang},src_text,text" ;;
+        asr) echo "wav.scp,speech,sound text.${src_case}.${src_lang},text,text" ;;
+        mt) echo "text.${src_case}.${src_lang},src_text,text text.${tgt_case}.${tgt_lang},text,text" ;;
+        *) die "task ${task} has no data layout in st.sh" ;;
+    esac
+}
+task_tokens() {
+    local task=$1
+    case ${task} in
+        st | mt) echo "--token_type bpe --token_list ${tgt_token_dir}/tokens.txt --bpemodel ${tgt_token_dir}/bpe.model \
+--src_token_type bpe --src_token_list ${src_token_dir}/tokens.txt --src_bpemodel ${src_token_dir}/bpe.model" ;;
+        asr) echo "--token_type bpe --token_list ${src_token_dir}/tokens.txt --bpemodel ${src_token_dir}/bpe.model" ;;
+    esac
+}
+# arguments naming the data of one split for a task: data_args <task> <train|valid|...> <dir>
+data_args() {
+    local task=$1 split=$2 dir=$3 triple
+    for triple in $(task_data "${task}"); do
+        echo -n " --${split}_data_path_and_name_and_type ${dir}/${triple}"
+    done
+}
+first_data_file() { local t; t=$(task_data "$1"); echo "${t%%,*}"; }
+# reference text that a task's hypotheses are scored against, and the metric
+task_ref() { case $1 in asr) echo "text.${src_case}.${src_lang}" ;; *) echo "text.${tgt_case}.${tgt_lang}" ;; esac; }
+task_metric() { case $1 in asr) echo wer ;; *) echo bleu ;; esac; }
+
+if [ ${stage} -le 1 ] && [ ${stop_stage} -ge 1 ]; then
+    log "Stage 1: data preparation: local/data.sh ${local_data_opts} -> data/"
+    local/data.sh ${local_data_opts}
+    for dset in ${train_set} ${valid_set} ${test_sets}; do
+        ${python} -m espnet_ext.bin.validate_data_dir "data/${dset}"
+    done
+fi
+
+if [ ${stage} -le 2 ] && [ ${stop_stage} -ge 2 ]; then
+    if [ -n "${speed_perturb_factors}" ]; then
+        log "Stage 2: speed perturbation (${speed_perturb_factors}): data/${train_set} -> data/${train_dump_set}"
+        need "data/${train_set}/segments" 1
+        pipe speed-perturb --src "data/${train_set}" --dst "data/${train_dump_set}" --factors "${speed_perturb_factors}"
+    else
+        log "Stage 2: speed perturbation: skipped (speed_perturb_factors is empty)"
+    fi
+fi
+
+if [ ${stage} -le 3 ] && [ ${stop_stage} -ge 3 ]; then
+    log "Stage 3: audio dump (${fs} Hz ${audio_format}): data/ -> ${dumpdir}/org/"
+    _pipes=""; [ "${allow_pipes}" = true ] && _pipes="--allow-pipes"
+    for dset in ${train_dump_set} ${valid_set} ${test_sets}; do
+        _out=${dumpdir}/org/${dset}
+        if [ -f "${_out}/.done" ]; then
+            log "  ${dset}: already dumped (${_out}/.done), skipping"
+            continue
+        fi
+        need "data/${dset}/segments" "$([ "${dset}" = "${train_dump_set}" ] && [ -n "${speed_perturb_factors}" ] && echo 2 || echo 1)"
+        _nj=$(( $(wc -l < "data/${dset}/wav.scp") < nj ? $(wc -l < "data/${dset}/wav.scp") : nj ))
+        ${train_cmd} JOB=1:"${_nj}" "${_out}/logs/dump.JOB.log" \
+            ${python} -m espnet_ext.bin.pipeline dump-audio --data-dir "data/${dset}" --out-dir "${_out}" \
+            --job JOB --nj "${_nj}" --fs "${fs}" --format "${audio_format}" ${_pipes}
+        pipe merge-dump --data-dir "data/${dset}" --out-dir "${_out}" --nj "${_nj}" --fs "${fs}"
+        touch "${_out}/.done"
+    done
+fi
+
+if [ ${stage} -le 4 ] && [ ${stop_stage} -ge 4 ]; then
+    log "Stage 4: filtering (${min_wav_duration}-${max_wav_duration} s, non-empty text): ${dumpdir}/org -> ${dumpdir}/raw"
+    for dset in ${train_dump_set} ${valid_set}; do
+        need "${dumpdir}/org/${dset}/.done" 3
+        pipe filter --src "${dumpdir}/org/${dset}" --dst "${dumpdir}/raw/${dset}" \
+            --min-seconds "${min_wav_duration}" --max-seconds "${max_wav_duration}"
+    done
+    for dset in ${test_sets}; do
+        need "${dumpdir}/org/${dset}/.done" 3
+        # test sets are scored on every segment, so they are copied unfiltered
+        rm -rf "${dumpdir}/raw/${dset}.tmp"
+        cp -r "${dumpdir}/org/${dset}" "${dumpdir}/raw/${dset}.tmp"
+        rm -rf "${dumpdir}/raw/${dset}"
+        mv "${dumpdir}/raw/${dset}.tmp" "${dumpdir}/raw/${dset}"
+    done
+fi
+
+if [ ${stage} -le 5 ] && [ ${stop_stage} -ge 5 ]; then
+    log "Stage 5: tokenizers: data/${train_set}/text.* -> ${token_dir}"
+    need "data/${train_set}/text.${src_case}.${src_lang}" 1
+    pipe train-tokenizer --text "data/${train_set}/text.${src_case}.${src_lang}" \
+        --out-dir "${src_token_dir}" --vocab-size "${src_nbpe}" --model-type "${bpemode}"
+    pipe train-tokenizer --text "data/${train_set}/text.${tgt_case}.${tgt_lang}" \
+        --out-dir "${tgt_token_dir}" --vocab-size "${tgt_nbpe}" --model-type "${bpemode}"
+fi
+
+if [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
+    case ${extra_feats} in
+        none) log "Stage 6: extra features: none for this recipe (extra_feats=none)" ;;
+        *) die "Stage 6: unknown extra_feats '${extra_feats}'; this pipeline knows: none" ;;
+    esac
+fi
+
+# tasks of the selected systems, each once, in training order
+selected_tasks() {
+    local s t seen=" "
+    for s in ${all_systems}; do
+        t=$(field "${s}" task)
+        case "${seen}" in *" ${t} "*) ;; *) seen+="${t} "; echo "${t}" ;; esac
+    done
+}
+
+if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
+    log "Stage 7: shape and normalisation statistics -> ${expdir}/stats_<task>_${train_dump_set}"
+    for task in $(selected_tasks); do
+        _stats=${expdir}/stats_${task}_${train_dump_set}
+        if [ -f "${_stats}/.done" ]; then
+            log "  ${task}: statistics exist (${_stats}/.done), skipping"
+            continue
+        fi
+        # statistics follow the frontend of the first selected system of this task
+        for s in ${all_systems}; do [ "$(field "${s}" task)" = "${task}" ] && { _sys=${s}; break; }; done
+        _conf=${conf_dir}/$(field "${_sys}" config)
+        need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
+        need "${src_token_dir}/tokens.txt" 5
+        _first=$(first_data_file "${task}")
+        _logdir=${_stats}/logs
+        mkdir -p "${_logdir}"
+        _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
+        _vnj=$(pipe split-keys --scp "${dumpdir}/raw/${valid_set}/${_first}" --nj "${_nj}" --out-dir "${_logdir}/valid")
+        [ "${_vnj}" -eq "${_nj}" ] || _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${_vnj}" --out-dir "${_logdir}/train")
+        log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
+        # shellcheck disable=SC2046
+        ${train_cmd} JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
+            ${python} -m espnet_ext.bin.${task}_train --collect_stats true --use_preprocessor true \
+            $(task_tokens "${task}") \
+            $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
+            $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
+            --train_shape_file "${_logdir}/train/keys.JOB" --valid_shape_file "${_logdir}/valid/keys.JOB" \
+            --output_dir "${_logdir}/stats.JOB" --config "${_conf}" ${train_args}
+        _inputs=""
+        for j in $(seq "${_nj}"); do _inputs+=" --input_dir ${_logdir}/stats.${j}"; done
+        # shellcheck disable=SC2086
+        ${python} -m espnet2.bin.aggregate_stats_dirs ${_inputs} --output_dir "${_stats}"
+        touch "${_stats}/.done"
+    done
+fi
+
+# train_system <system>: trains one system into ${expdir}/<system>, skipping a finished one
+train_system() {
+    local system=$1 task conf exp stats init_from init_args="" item dist_args=() cmd
+    task=$(field "${system}" task)
+    conf=${conf_dir}/$(field "${system}" config)
+    exp=${expdir}/${system}
+    stats=${expdir}/stats_${task}_${train_dump_set}
+    if [ -f "${exp}/.done" ]; then
+        log "  ${system}: already trained (${exp}/.done), skipping"
+        return 0
+    fi
+    need "${stats}/.done" 7
+    [ -f "${conf}" ] || die "${system}: no config ${conf}"
+    init_from=$(field "${system}" init_from)
+    if [ -n "${init_from}" ]; then
+        need "${expdir}/${init_from}/${inference_model}" "$(field "${init_from}" train_stage)"
+        for item in $(field "${system}" init_param); do
+            init_args+=" --init_param ${expdir}/${init_from}/${inference_model}:${item}"
+        done
+    fi
+    local shape_args="" norm_args="" name
+    for name in $(task_data "${task}"); do
+        name=$(echo "${name}" | cut -d, -f2)
+        shape_args+=" --train_shape_file ${stats}/train/${name}_shape --valid_shape_file ${stats}/valid/${name}_shape"
+    done
+    [ -f "${stats}/train/feats_stats.npz" ] && norm_args="--normalize_conf stats_file=${stats}/train/feats_stats.npz"
+    mkdir -p "${exp}"
+    cmd="${python} -m espnet_ext.bin.${task}_train --use_preprocessor true $(task_tokens "${task}") \
+$(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
+${shape_args} ${norm_args} ${init_args} --resume true --output_dir ${exp} --config ${conf} ${train_args}"
+    # a script that re-runs exactly this training, for the record and for debugging
+    printf '#!/usr/bin/env bash\n# made by st.sh on %s\ncd %q\n. ./path.sh\n%s --ngpu %s "$@"\n' \
+        "$(date)" "$(pwd)" "${cmd}" "${ngpu}" > "${exp}/run_train.sh"
+    chmod +x "${exp}/run_train.sh"
+    log "  ${system}: training (${task}, ${conf}${init_from:+, init from ${init_from}}) -> ${exp}, log ${exp}/train.log"
+    local start=${SECONDS}
+    if [ "${num_nodes}" -gt 1 ]; then
+        # shellcheck disable=SC2086
+        ${python} -m espnet2.bin.launch --cmd "${cuda_cmd} --name ${system}" --log "${exp}/train.log" \
+            --ngpu "${ngpu}" --num_nodes "${num_nodes}" --init_file_prefix "${exp}/.dist_init_" \
+            --multiprocessing_distributed true -- ${cmd}
+    else
+        [ "${ngpu}" -gt 1 ] && dist_args=(--multiprocessing_distributed true)
+        # shellcheck disable=SC2086
+        ${cuda_cmd} --gpu "${ngpu}" "${exp}/train.log" ${cmd} --ngpu "${ngpu}" "${dist_args[@]}"
+    fi
+    echo $(( SECONDS - start )) >> "${exp}/train_wall_seconds.txt"
+    [ -e "${exp}/${inference_model}" ] || die "${system}: training ended without ${exp}/${inference_model}; see ${exp}/train.log"
+    ${python} -m espnet_ext.bin.train_info --exp-dir "${exp}" --ngpu "${ngpu}" --system "${system}" --task "${task}" \
+        --wall-seconds "$(awk '{s+=$1} END {print s}' "${exp}/train_wall_seconds.txt")"
+    touch "${exp}/.done"
+}
+
+for train_stage in 8 9 10; do
+    if [ ${stage} -le ${train_stage} ] && [ ${stop_stage} -ge ${train_stage} ]; then
+        _systems=$(selected_systems --stage "${train_stage}")
+        case ${train_stage} in 8) _what="ASR" ;; 9) _what="MT" ;; 10) _what="ST" ;; esac
+        if [ -z "${_systems}" ]; then
+            log "Stage ${train_stage}: ${_what} training: no selected system trains in this stage"
+            continue
+        fi
+        log "Stage ${train_stage}: ${_what} training: $(echo ${_systems})"
+        for system in ${_systems}; do train_system "${system}"; done
+    fi
+done
+
+decode_dir() {
+    local system=$1 conf
+    if [ -n "${inference_tag}" ]; then echo "${expdir}/${system}/${inference_tag}"; return; fi
+    conf=$(field "${system}" inference_config)
+    echo "${expdir}/${system}/decode_$(basename "${conf%.*}")"
+}
+
+if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
+    log "Stage 11: decoding: ${test_sets}"
+    for system in ${all_systems}; do
+        task=$(field "${system}" task)
+        exp=${expdir}/${system}
+        need "${exp}/.done" "$(field "${system}" train_stage)"
+        _iconf=${conf_dir}/$(field "${system}" inference_config)
+        for dset in ${test_sets}; do
+            _dir=$(decode_dir "${system}")/${dset}
+            if [ -f "${_dir}/text" ]; then
+                log "  ${system} ${dset}: decoded already (${_dir}/text), skipping"
+                continue
+            fi
+            _data=${dumpdir}/raw/${dset}
+            need "${_data}/wav.scp" 4
+            _logdir=${_dir}/logs
+            mkdir -p "${_logdir}"
+            _nj=$(pipe split-keys --scp "${_data}/$(first_data_file "${task}")" --nj "${inference_nj}" --out-dir "${_logdir}")
+            # decoding reads the input only (no reference), through the same data layout
+            _inputs=""
+            for triple in $(task_data "${task}"); do
+                case ${triple} in *",text,"*) ;; *) _inputs+=" --data_path_and_name_and_type ${_data}/${triple}" ;; esac
+            done
+            log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
+            _start=${SECONDS}
+            # shellcheck disable=SC2086
+            ${decode_cmd} JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
+                ${python} -m espnet_ext.bin.${task}_inference --ngpu 0 --batch_size 1 ${_inputs} \
+                --key_file "${_logdir}/keys.JOB" --${task}_train_config "${exp}/config.yaml" \
+                --${task}_model_file "${exp}/${inference_model}" --output_dir "${_logdir}/output.JOB" \
+                --config "${_iconf}" ${inference_args}
+            _parts=""
+            for j in $(seq "${_nj}"); do _parts+=" ${_logdir}/output.${j}/1best_recog/text"; done
+            # shellcheck disable=SC2086
+            pipe merge-text --parts ${_parts} --out "${_dir}/text" --expected-keys "${_data}/$(first_data_file "${task}")"
+            cp "${_data}/$(task_ref "${task}")" "${_dir}/ref"
+            pipe rtf --data-dir "${_data}" --seconds $(( SECONDS - _start )) --out "${_dir}/rtf.json"
+        done
+    done
+fi
+
+if [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
+    log "Stage 12: scoring"
+    for system in ${all_systems}; do
+        task=$(field "${system}" task)
+        for dset in ${test_sets}; do
+            _dir=$(decode_dir "${system}")/${dset}
+            need "${_dir}/text" 11
+            ${python} -m espnet_ext.bin.score --metric "$(task_metric "${task}")" --hyp "${_dir}/text" \
+                --ref "${_dir}/ref" --out-dir "${_dir}" --lang "$([ "${task}" = asr ] && echo "${src_lang}" || echo "${tgt_lang}")"
+            log "  ${system} ${dset}: $(head -n 1 "${_dir}/score.txt")"
+        done
+    done
+fi
+
+if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
+    log "Stage 13: results table -> ${expdir}/RESULTS.md"
+    ${python} -m espnet_ext.bin.show_results "${expdir}" --out "${expdir}/RESULTS.md"
+    if [ "${pack_models}" = true ]; then
+        for system in ${all_systems}; do
+            task=$(field "${system}" task)
+            exp=${expdir}/${system}
+            case ${task} in
+                asr) _tokens=${src_token_dir} ;;
+                st) _tokens=${tgt_token_dir} ;;
+                *) log "  ${system}: espnet2.bin.pack has no ${task} packer; not packed"; continue ;;
+            esac
+            ${python} -m espnet2.bin.pack "${task}" --"${task}"_train_config "${exp}/config.yaml" \
+                --"${task}"_model_file "${exp}/${inference_model}" --option "${_tokens}/bpe.model" \
+                --outpath "${exp}/packed/${system}.zip" > "${exp}/pack.log" 2>&1 \
+                || die "packing ${system} failed; see ${exp}/pack.log"
+            log "  packed ${exp}/packed/${system}.zip"
+        done
+    fi
+fi
+
+log "Finished stages ${stage}-${stop_stage} in ${SECONDS} s"

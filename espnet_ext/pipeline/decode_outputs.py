@@ -1,0 +1,39 @@
+"""Merging per-job decoding outputs and recording the decoding real-time factor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from espnet_ext.fileio import write_text_atomic
+from espnet_ext.pipeline.datadir import read_map, write_map
+
+
+def merge_texts(parts: list[str | Path], out: str | Path, expected_keys: str | Path | None = None) -> int:
+    """Concatenate Kaldi text parts into ``out``; with ``expected_keys`` (a key file or Kaldi map),
+    fail naming the utterances that no part produced."""
+    merged: dict[str, str] = {}
+    for part in parts:
+        merged.update(read_map(part))
+    if expected_keys is not None:
+        expected = set(read_map(expected_keys))
+        missing = sorted(expected - set(merged))
+        if missing:
+            raise ValueError(f"{out}: {len(missing)} utterances have no output, e.g. {missing[:5]}")
+    write_map(out, merged)
+    return len(merged)
+
+
+def write_rtf(data_dir: str | Path, decode_seconds: float, out: str | Path, fs: int | None = None) -> dict:
+    data_dir = Path(data_dir)
+    fs = fs or int((data_dir / "fs").read_text())
+    samples = [int(n) for n in read_map(data_dir / "utt2num_samples").values()]
+    audio_seconds = sum(samples) / fs
+    info = {
+        "audio_seconds": round(audio_seconds, 3),
+        "decode_seconds": round(decode_seconds, 3),
+        "rtf": round(decode_seconds / audio_seconds, 5) if audio_seconds else None,
+        "n_utts": len(samples),
+    }
+    write_text_atomic(out, json.dumps(info, indent=1) + "\n")
+    return info
