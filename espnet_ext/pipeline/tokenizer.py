@@ -25,7 +25,6 @@ def train_sentencepiece(
     model_type: str = "unigram",
     character_coverage: float = 1.0,
     input_sentence_size: int = 10_000_000,
-    seed_sentencepiece: bool = True,
 ) -> Path:
     """Train on the text column of Kaldi text files; write ``bpe.model`` and ``tokens.txt``.
 
@@ -50,7 +49,7 @@ def train_sentencepiece(
                     model_type=model_type, character_coverage=character_coverage,
                     input_sentence_size=input_sentence_size, shuffle_input_sentence=True,
                     unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1, num_threads=2,
-                    minloglevel=2, random_seed=1 if seed_sentencepiece else 0,
+                    minloglevel=2,
                 )
                 break
             except RuntimeError as e:
