@@ -1,5 +1,5 @@
 # Environment of every recipe: the toolkit's venv first on PATH. Sourced by run.sh and st.sh.
-ESPNET_EXT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+ESPNET_EXT_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../.." && pwd)
 export ESPNET_EXT_ROOT
 if [ ! -x "${ESPNET_EXT_ROOT}/.venv/bin/python" ]; then
     echo "path.sh: ${ESPNET_EXT_ROOT}/.venv is missing; run 'make install' in ${ESPNET_EXT_ROOT}" >&2

@@ -21,6 +21,24 @@ set -euo pipefail
 log() { echo -e "$(date '+%Y-%m-%dT%H:%M:%S') (st.sh:${BASH_LINENO[0]}) $*"; }
 die() { log "ERROR: $*"; exit 1; }
 SECONDS=0
+# begin_stage N "what": logs the stage; the next begin_stage (or the end) records its wall time in
+# ${expdir}/stage_seconds.tsv (stage, seconds, date), which bench/ reads.
+_stage_no=""
+_stage_start=0
+end_stage() {
+    if [ -n "${_stage_no}" ]; then
+        mkdir -p "${expdir}"
+        printf '%s\t%s\t%s\n' "${_stage_no}" $(( SECONDS - _stage_start )) "$(date '+%Y-%m-%dT%H:%M:%S')" >> "${expdir}/stage_seconds.tsv"
+    fi
+    _stage_no=""
+}
+begin_stage() {
+    end_stage
+    _stage_no=$1
+    _stage_start=${SECONDS}
+    shift
+    echo -e "$(date '+%Y-%m-%dT%H:%M:%S') (st.sh:${BASH_LINENO[0]}) Stage ${_stage_no}: $*"
+}
 
 # --- options ---
 stage=1                    # first stage to run
@@ -121,7 +139,7 @@ task_ref() { case $1 in asr) echo "text.${src_case}.${src_lang}" ;; *) echo "tex
 task_metric() { case $1 in asr) echo wer ;; *) echo bleu ;; esac; }
 
 if [ ${stage} -le 1 ] && [ ${stop_stage} -ge 1 ]; then
-    log "Stage 1: data preparation: local/data.sh ${local_data_opts} -> data/"
+    begin_stage 1 "data preparation: local/data.sh ${local_data_opts} -> data/"
     local/data.sh ${local_data_opts}
     for dset in ${train_set} ${valid_set} ${test_sets}; do
         ${python} -m espnet_ext.bin.validate_data_dir "data/${dset}"
@@ -130,16 +148,16 @@ fi
 
 if [ ${stage} -le 2 ] && [ ${stop_stage} -ge 2 ]; then
     if [ -n "${speed_perturb_factors}" ]; then
-        log "Stage 2: speed perturbation (${speed_perturb_factors}): data/${train_set} -> data/${train_dump_set}"
+        begin_stage 2 "speed perturbation (${speed_perturb_factors}): data/${train_set} -> data/${train_dump_set}"
         need "data/${train_set}/segments" 1
         pipe speed-perturb --src "data/${train_set}" --dst "data/${train_dump_set}" --factors "${speed_perturb_factors}"
     else
-        log "Stage 2: speed perturbation: skipped (speed_perturb_factors is empty)"
+        begin_stage 2 "speed perturbation: skipped (speed_perturb_factors is empty)"
     fi
 fi
 
 if [ ${stage} -le 3 ] && [ ${stop_stage} -ge 3 ]; then
-    log "Stage 3: audio dump (${fs} Hz ${audio_format}): data/ -> ${dumpdir}/org/"
+    begin_stage 3 "audio dump (${fs} Hz ${audio_format}): data/ -> ${dumpdir}/org/"
     _pipes=""; [ "${allow_pipes}" = true ] && _pipes="--allow-pipes"
     for dset in ${train_dump_set} ${valid_set} ${test_sets}; do
         _out=${dumpdir}/org/${dset}
@@ -158,7 +176,7 @@ if [ ${stage} -le 3 ] && [ ${stop_stage} -ge 3 ]; then
 fi
 
 if [ ${stage} -le 4 ] && [ ${stop_stage} -ge 4 ]; then
-    log "Stage 4: filtering (${min_wav_duration}-${max_wav_duration} s, non-empty text): ${dumpdir}/org -> ${dumpdir}/raw"
+    begin_stage 4 "filtering (${min_wav_duration}-${max_wav_duration} s, non-empty text): ${dumpdir}/org -> ${dumpdir}/raw"
     for dset in ${train_dump_set} ${valid_set}; do
         need "${dumpdir}/org/${dset}/.done" 3
         pipe filter --src "${dumpdir}/org/${dset}" --dst "${dumpdir}/raw/${dset}" \
@@ -175,7 +193,7 @@ if [ ${stage} -le 4 ] && [ ${stop_stage} -ge 4 ]; then
 fi
 
 if [ ${stage} -le 5 ] && [ ${stop_stage} -ge 5 ]; then
-    log "Stage 5: tokenizers: data/${train_set}/text.* -> ${token_dir}"
+    begin_stage 5 "tokenizers: data/${train_set}/text.* -> ${token_dir}"
     need "data/${train_set}/text.${src_case}.${src_lang}" 1
     pipe train-tokenizer --text "data/${train_set}/text.${src_case}.${src_lang}" \
         --out-dir "${src_token_dir}" --vocab-size "${src_nbpe}" --model-type "${bpemode}"
@@ -185,8 +203,8 @@ fi
 
 if [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
     case ${extra_feats} in
-        none) log "Stage 6: extra features: none for this recipe (extra_feats=none)" ;;
-        *) die "Stage 6: unknown extra_feats '${extra_feats}'; this pipeline knows: none" ;;
+        none) begin_stage 6 "extra features: none for this recipe (extra_feats=none)" ;;
+        *) die "unknown extra_feats '${extra_feats}'; this pipeline knows: none" ;;
     esac
 fi
 
@@ -200,7 +218,7 @@ selected_tasks() {
 }
 
 if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
-    log "Stage 7: shape and normalisation statistics -> ${expdir}/stats_<task>_${train_dump_set}"
+    begin_stage 7 "shape and normalisation statistics -> ${expdir}/stats_<task>_${train_dump_set}"
     for task in $(selected_tasks); do
         _stats=${expdir}/stats_${task}_${train_dump_set}
         if [ -f "${_stats}/.done" ]; then
@@ -220,7 +238,7 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
         [ "${_vnj}" -eq "${_nj}" ] || _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${_vnj}" --out-dir "${_logdir}/train")
         log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
         # shellcheck disable=SC2046
-        ${train_cmd} JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
+        ${train_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
             ${python} -m espnet_ext.bin.${task}_train --collect_stats true --use_preprocessor true \
             $(task_tokens "${task}") \
             $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
@@ -293,10 +311,10 @@ for train_stage in 8 9 10; do
         _systems=$(selected_systems --stage "${train_stage}")
         case ${train_stage} in 8) _what="ASR" ;; 9) _what="MT" ;; 10) _what="ST" ;; esac
         if [ -z "${_systems}" ]; then
-            log "Stage ${train_stage}: ${_what} training: no selected system trains in this stage"
+            begin_stage "${train_stage}" "${_what} training: no selected system trains in this stage"
             continue
         fi
-        log "Stage ${train_stage}: ${_what} training: $(echo ${_systems})"
+        begin_stage "${train_stage}" "${_what} training: $(echo ${_systems})"
         for system in ${_systems}; do train_system "${system}"; done
     fi
 done
@@ -309,7 +327,7 @@ decode_dir() {
 }
 
 if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
-    log "Stage 11: decoding: ${test_sets}"
+    begin_stage 11 "decoding: ${test_sets}"
     for system in ${all_systems}; do
         task=$(field "${system}" task)
         exp=${expdir}/${system}
@@ -334,7 +352,7 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
             _start=${SECONDS}
             # shellcheck disable=SC2086
-            ${decode_cmd} JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
+            ${decode_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
                 ${python} -m espnet_ext.bin.${task}_inference --ngpu 0 --batch_size 1 ${_inputs} \
                 --key_file "${_logdir}/keys.JOB" --${task}_train_config "${exp}/config.yaml" \
                 --${task}_model_file "${exp}/${inference_model}" --output_dir "${_logdir}/output.JOB" \
@@ -350,7 +368,7 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
 fi
 
 if [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
-    log "Stage 12: scoring"
+    begin_stage 12 "scoring"
     for system in ${all_systems}; do
         task=$(field "${system}" task)
         for dset in ${test_sets}; do
@@ -364,7 +382,7 @@ if [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
 fi
 
 if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
-    log "Stage 13: results table -> ${expdir}/RESULTS.md"
+    begin_stage 13 "results table -> ${expdir}/RESULTS.md"
     ${python} -m espnet_ext.bin.show_results "${expdir}" --out "${expdir}/RESULTS.md"
     if [ "${pack_models}" = true ]; then
         for system in ${all_systems}; do
@@ -384,4 +402,5 @@ if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     fi
 fi
 
+end_stage
 log "Finished stages ${stage}-${stop_stage} in ${SECONDS} s"

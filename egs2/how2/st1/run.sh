@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# How2 (300h) English -> Portuguese speech translation. Other options go to the shared pipeline
+# (./st.sh --help), e.g. --stage, --systems, --ngpu.
+set -euo pipefail
+. ./path.sh
+. ./db.sh
+
+# --- options ---
+mini_size=tiny     # mini corpus used when HOW2 in db.sh is empty: tiny (CI) | mini (demo)
+conf_dir=          # config family; default conf/tuning with HOW2 set, conf/mini without
+# --- end options ---
+. scripts/options.sh
+parse_options --partial "$0" "$@"
+if [ -z "${conf_dir}" ]; then
+    if [ -n "${HOW2}" ]; then conf_dir=conf/tuning; else conf_dir=conf/mini; fi
+fi
+case ${conf_dir} in
+    conf/tuning) nbpe=8000 ;;
+    *) nbpe=$([ "${mini_size}" = tiny ] && echo 200 || echo 1000) ;;
+esac
+
+./st.sh \
+    --src_lang en --tgt_lang pt \
+    --train_set train.en-pt --valid_set val.en-pt --test_sets dev5.en-pt \
+    --local_data_opts "--mini_size ${mini_size}" \
+    --src_nbpe "${nbpe}" --tgt_nbpe "${nbpe}" \
+    --conf_dir "${conf_dir}" --systems_file conf/systems.yaml \
+    "${remaining_args[@]}"
