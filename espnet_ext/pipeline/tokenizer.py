@@ -25,11 +25,13 @@ def train_sentencepiece(
     model_type: str = "unigram",
     character_coverage: float = 1.0,
     input_sentence_size: int = 10_000_000,
+    extra_options: dict | None = None,
 ) -> Path:
     """Train on the text column of Kaldi text files; write ``bpe.model`` and ``tokens.txt``.
 
     ``vocab_size`` is lowered to what the data supports when SentencePiece says it is too large
-    (tiny corpora), and the value used is logged.
+    (tiny corpora), and the value used is logged. ``extra_options`` go to the SentencePiece
+    trainer as they are (e.g. ``add_dummy_prefix=False`` for unit strings).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,7 @@ def train_sentencepiece(
                     model_type=model_type, character_coverage=character_coverage,
                     input_sentence_size=input_sentence_size, shuffle_input_sentence=True,
                     unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1, num_threads=2,
-                    minloglevel=2,
+                    minloglevel=2, **(extra_options or {}),
                 )
                 break
             except RuntimeError as e:

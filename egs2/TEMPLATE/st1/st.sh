@@ -291,7 +291,10 @@ ${shape_args} ${norm_args} ${init_args} --resume true --output_dir ${exp} --conf
     local start=${SECONDS}
     if [ "${num_nodes}" -gt 1 ]; then
         # shellcheck disable=SC2086
-        ${python} -m espnet2.bin.launch --cmd "${cuda_cmd} --name ${system}" --log "${exp}/train.log" \
+        # espnet2.bin.launch starts one srun task per node only through a command named slurm.pl
+        [ "${cmd_backend}" = slurm ] || die "--num_nodes ${num_nodes} needs the slurm backend (cmd.sh)"
+        ${python} -m espnet2.bin.launch --log "${exp}/train.log" \
+            --cmd "${script_dir}/scripts/slurm.pl --config ${ESPNET_EXT_ROOT}/conf/slurm.yaml --mem 16G --name ${system}" \
             --ngpu "${ngpu}" --num_nodes "${num_nodes}" --init_file_prefix "${exp}/.dist_init_" \
             --multiprocessing_distributed true -- ${cmd}
     else
