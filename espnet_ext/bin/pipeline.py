@@ -153,10 +153,12 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from espnet_ext.corpus.kaldi import CorpusError
+
     args = get_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError, KeyError) as e:
+    except (CorpusError, ValueError, FileNotFoundError, KeyError) as e:
         print(f"pipeline {args.step}: error: {e}", file=sys.stderr)
         sys.exit(1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from espnet_ext.corpus.kaldi import read_kaldi_file, write_kaldi_file
 from espnet_ext.fileio import atomic_open
 
 # files keyed by utterance id that follow an utterance subset
@@ -12,27 +13,15 @@ UTT_KEYED_PREFIXES = ("text", "utt2", "segments")
 
 
 def read_map(path: str | Path, missing_ok: bool = False) -> dict[str, str]:
-    """Read a Kaldi ``key value`` file; an error names the file and line of a malformed entry."""
+    """Read a Kaldi ``key value`` file in any key order; errors name the file and line."""
     path = Path(path)
     if missing_ok and not path.exists():
         return {}
-    out: dict[str, str] = {}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            key, _, value = line.partition(" ")
-            if key in out:
-                raise ValueError(f"{path}:{lineno}: duplicate key {key!r}")
-            out[key] = value
-    return out
+    return read_kaldi_file(path, check_sorted=False, allow_empty=True)
 
 
 def write_map(path: str | Path, mapping: dict[str, str]) -> None:
-    with atomic_open(path) as f:
-        for key in sorted(mapping):
-            f.write(f"{key} {mapping[key]}\n")
+    write_kaldi_file(path, mapping)
 
 
 def utt_keyed_files(data_dir: Path) -> list[Path]:
