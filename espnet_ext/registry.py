@@ -40,3 +40,10 @@ def register() -> None:
             )
         choices.classes[key] = cls
     _registered = True
+
+
+# WeRC decoder (issue 4): usable wherever ESPnet's ST, ASR and MT tasks take a decoder.
+CHOICES += [
+    (task, "decoder_choices", "werc_transformer", "espnet_ext.werc.decoder:WeRCTransformerDecoder")
+    for task in ("espnet2.tasks.st", "espnet2.tasks.asr", "espnet2.tasks.mt")
+]

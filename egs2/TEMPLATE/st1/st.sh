@@ -231,6 +231,8 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
         need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
         need "${src_token_dir}/tokens.txt" 5
         _first=$(first_data_file "${task}")
+        # the normaliser is what these statistics are for, so it cannot be built yet
+        _norm_off=""; [ "${_first}" = wav.scp ] && _norm_off="--normalize none"
         _logdir=${_stats}/logs
         mkdir -p "${_logdir}"
         _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
@@ -239,7 +241,7 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
         log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
         # shellcheck disable=SC2046
         ${train_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
-            ${python} -m espnet_ext.bin.${task}_train --collect_stats true --use_preprocessor true \
+            ${python} -m espnet_ext.bin.${task}_train --collect_stats true --use_preprocessor true ${_norm_off} \
             $(task_tokens "${task}") \
             $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
             $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
