@@ -76,6 +76,7 @@ inference_args=            # extra arguments for every decoding job
 inference_model=valid.acc.ave.pth  # checkpoint used for decoding and packing
 inference_tag=             # decode dir name; default decode_<inference config name>
 pack_models=true           # stage 13: pack each system with espnet2.bin.pack
+results_hook=              # stage 13: a recipe's extra analysis, run as <hook> --expdir E --dumpdir D --test_sets "..." --systems "..."
 # --- end options ---
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -280,7 +281,9 @@ train_system() {
         name=$(echo "${name}" | cut -d, -f2)
         shape_args+=" --train_shape_file ${stats}/train/${name}_shape --valid_shape_file ${stats}/valid/${name}_shape"
     done
-    [ -f "${stats}/train/feats_stats.npz" ] && norm_args="--normalize_conf stats_file=${stats}/train/feats_stats.npz"
+    if [ "$(first_data_file "${task}")" = wav.scp ]; then
+        norm_args="--normalize_conf stats_file=${stats}/train/feats_stats.npz"
+    fi
     mkdir -p "${exp}"
     cmd="${python} -m espnet_ext.bin.${task}_train --use_preprocessor true $(task_tokens "${task}") \
 $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
@@ -389,6 +392,10 @@ fi
 if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     begin_stage 13 "results table -> ${expdir}/RESULTS.md"
     ${python} -m espnet_ext.bin.show_results "${expdir}" --out "${expdir}/RESULTS.md"
+    if [ -n "${results_hook}" ]; then
+        log "  results hook: ${results_hook}"
+        ${results_hook} --expdir "${expdir}" --dumpdir "${dumpdir}" --test_sets "${test_sets}" --systems "$(echo ${all_systems})"
+    fi
     if [ "${pack_models}" = true ]; then
         for system in ${all_systems}; do
             task=$(field "${system}" task)

@@ -14,15 +14,17 @@ parse_options --partial "$0" "$@"
 if [ -z "${conf_dir}" ]; then
     if [ -n "${HOW2}" ]; then conf_dir=conf/tuning; else conf_dir=conf/mini; fi
 fi
+# vocabulary sizes and the n of the n-best checkpoint average used for decoding, per family
 case ${conf_dir} in
-    conf/tuning) nbpe=8000 ;;
-    *) nbpe=$([ "${mini_size}" = tiny ] && echo 200 || echo 1000) ;;
+    conf/tuning) nbpe=8000; nbest=10 ;;
+    *) nbpe=$([ "${mini_size}" = tiny ] && echo 200 || echo 1000); nbest=3 ;;
 esac
 
-./st.sh \
+exec ./st.sh \
     --src_lang en --tgt_lang pt \
     --train_set train.en-pt --valid_set val.en-pt --test_sets dev5.en-pt \
     --local_data_opts "--mini_size ${mini_size}" \
     --src_nbpe "${nbpe}" --tgt_nbpe "${nbpe}" \
     --conf_dir "${conf_dir}" --systems_file conf/systems.yaml \
+    --inference_model "valid.acc.ave_${nbest}best.pth" \
     "${remaining_args[@]}"
