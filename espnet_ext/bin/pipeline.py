@@ -77,6 +77,54 @@ def _rtf(args) -> None:
     write_rtf(args.data_dir, args.seconds, args.out)
 
 
+def _langs(args) -> dict[str, str]:
+    return {"src_lang": args.src_lang, "tgt_lang": args.tgt_lang, "src_case": args.src_case, "tgt_case": args.tgt_case}
+
+
+def _task(args) -> None:
+    from espnet_ext.pipeline.tasks import get_task
+
+    task = get_task(args.task)
+    if args.field == "reference":
+        print(task.reference(**_langs(args)))
+    elif args.field == "first_input":
+        print(task.files(**_langs(args))[0][0])
+    else:
+        print(getattr(task, args.field))
+
+
+def _task_data(args) -> None:
+    """ESPnet data options: all files for training splits, the inputs only for decoding."""
+    from espnet_ext.pipeline.tasks import get_task
+
+    task = get_task(args.task)
+    files = task.inputs(**_langs(args)) if args.inputs_only else task.files(**_langs(args))
+    option = f"--{args.split}_data_path_and_name_and_type" if args.split else "--data_path_and_name_and_type"
+    print(" ".join(f"{option} {args.dir}/{f},{name},{loader}" for f, name, loader in files))
+    if args.shapes:
+        print(" ".join(f"--{split}_shape_file {args.shapes}/{split}/{name}_shape"
+                       for _, name, _ in files for split in ("train", "valid")))
+
+
+def _task_tokens(args) -> None:
+    from espnet_ext.pipeline.tasks import get_task
+
+    def opts(prefix: str, d: str) -> str:
+        return f"--{prefix}token_type bpe --{prefix}token_list {d}/tokens.txt --{prefix}bpemodel {d}/bpe.model"
+
+    tokens = get_task(args.task).tokens
+    print({"src": opts("", args.src_dir), "tgt+src": f"{opts('', args.tgt_dir)} {opts('src_', args.src_dir)}",
+           "none": ""}[tokens])
+
+
+def _add_lang_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", required=True)
+    p.add_argument("--src-lang", default="en")
+    p.add_argument("--tgt-lang", default="de")
+    p.add_argument("--src-case", default="lc.rm")
+    p.add_argument("--tgt-case", default="tc")
+
+
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -92,6 +140,27 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--system", required=True)
     p.add_argument("--field", required=True, choices=["task", "config", "inference_config", "init_from", "init_param", "train_stage"])
     p.set_defaults(func=_system_field)
+
+    p = sub.add_parser("task", help="one property of a pipeline task (espnet_ext.pipeline.tasks)")
+    _add_lang_args(p)
+    p.add_argument("--field", required=True, choices=[
+        "train_stage", "metric", "tokens", "train_module", "inference_module", "config_option",
+        "model_option", "inference_text", "speech_input", "reference", "first_input"])  # fmt: skip
+    p.set_defaults(func=_task)
+
+    p = sub.add_parser("task-data", help="ESPnet data options of a task for one data dir")
+    _add_lang_args(p)
+    p.add_argument("--dir", required=True, help="data dir the files are in")
+    p.add_argument("--split", default="", help="train | valid; empty: decoding options")
+    p.add_argument("--inputs-only", action="store_true", help="leave out the target (decoding)")
+    p.add_argument("--shapes", default="", help="stats dir: also print its train/valid shape files")
+    p.set_defaults(func=_task_data)
+
+    p = sub.add_parser("task-tokens", help="ESPnet token options of a task")
+    p.add_argument("--task", required=True)
+    p.add_argument("--src-dir", required=True)
+    p.add_argument("--tgt-dir", required=True)
+    p.set_defaults(func=_task_tokens)
 
     p = sub.add_parser("speed-perturb", help="stage 2: speed-perturbed copy of a data dir")
     p.add_argument("--src", required=True)

@@ -13,7 +13,7 @@ One entry per system; the pipeline trains and decodes the selected ones (``--sys
       init_from: asr                 # another system, trained first
       init_param: [encoder:encoder]  # ESPnet --init_param src_key:dst_key, applied to its model
 
-Training stages run systems in the order: asr (stage 8), mt (stage 9), every other task (stage 10);
+Each task trains in its stage (espnet_ext.pipeline.tasks: asr 8, mt 9, st and the methods' tasks 10);
 ``init_from`` must name a system trained in the same or an earlier stage, listed before it.
 """
 
@@ -24,9 +24,8 @@ from pathlib import Path
 
 import yaml
 
-# stage that trains each task; tasks not listed here train in stage 10
-PRETRAIN_STAGE = {"asr": 8, "mt": 9}
-TRAIN_STAGE_DEFAULT = 10
+from espnet_ext.pipeline.tasks import get_task
+
 KNOWN_KEYS = {"task", "config", "inference_config", "init_from", "init_param", "description"}
 
 
@@ -46,7 +45,7 @@ class System:
 
     @property
     def train_stage(self) -> int:
-        return PRETRAIN_STAGE.get(self.task, TRAIN_STAGE_DEFAULT)
+        return get_task(self.task).train_stage
 
 
 def load_systems(path: str | Path) -> dict[str, System]:
@@ -67,6 +66,10 @@ def load_systems(path: str | Path) -> dict[str, System]:
         for key in ("task", "config"):
             if not entry.get(key):
                 raise SystemsConfigError(f"{where}: missing {key!r}")
+        try:
+            get_task(str(entry["task"]))
+        except ValueError as e:
+            raise SystemsConfigError(f"{where}: {e}") from None
         init_param = entry.get("init_param") or []
         if isinstance(init_param, str):
             init_param = [init_param]

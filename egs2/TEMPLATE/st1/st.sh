@@ -109,35 +109,15 @@ all_systems=$(selected_systems)
 [ -n "${all_systems}" ] || die "no system selected from ${systems_file} (systems='${systems}')"
 log "systems: $(echo ${all_systems})"
 
-# Data files and token settings of each task: "<file>,<name>,<type>" triples relative to a dump dir.
-task_data() {
-    local task=$1
-    case ${task} in
-        st) echo "wav.scp,speech,sound text.${tgt_case}.${tgt_lang},text,text text.${src_case}.${src_lang},src_text,text" ;;
-        asr) echo "wav.scp,speech,sound text.${src_case}.${src_lang},text,text" ;;
-        mt) echo "text.${src_case}.${src_lang},src_text,text text.${tgt_case}.${tgt_lang},text,text" ;;
-        *) die "task ${task} has no data layout in st.sh" ;;
-    esac
-}
-task_tokens() {
-    local task=$1
-    case ${task} in
-        st | mt) echo "--token_type bpe --token_list ${tgt_token_dir}/tokens.txt --bpemodel ${tgt_token_dir}/bpe.model \
---src_token_type bpe --src_token_list ${src_token_dir}/tokens.txt --src_bpemodel ${src_token_dir}/bpe.model" ;;
-        asr) echo "--token_type bpe --token_list ${src_token_dir}/tokens.txt --bpemodel ${src_token_dir}/bpe.model" ;;
-    esac
-}
-# arguments naming the data of one split for a task: data_args <task> <train|valid|...> <dir>
-data_args() {
-    local task=$1 split=$2 dir=$3 triple
-    for triple in $(task_data "${task}"); do
-        echo -n " --${split}_data_path_and_name_and_type ${dir}/${triple}"
-    done
-}
-first_data_file() { local t; t=$(task_data "$1"); echo "${t%%,*}"; }
-# reference text that a task's hypotheses are scored against, and the metric
-task_ref() { case $1 in asr) echo "text.${src_case}.${src_lang}" ;; *) echo "text.${tgt_case}.${tgt_lang}" ;; esac; }
-task_metric() { case $1 in asr) echo wer ;; *) echo bleu ;; esac; }
+# What a task reads, which tokens and entrypoints it uses and how it is scored comes from the
+# task registry (espnet_ext/pipeline/tasks.py); these wrappers pass the languages and text cases.
+_langs() { echo "--src-lang ${src_lang} --tgt-lang ${tgt_lang} --src-case ${src_case} --tgt-case ${tgt_case}"; }
+# shellcheck disable=SC2046
+task_field() { pipe task --task "$1" --field "$2" $(_langs); }
+# data_args <task> <train|valid|""> <dir> [extra options of task-data]
+# shellcheck disable=SC2046
+data_args() { pipe task-data --task "$1" --split "$2" --dir "$3" "${@:4}" $(_langs); }
+task_tokens() { pipe task-tokens --task "$1" --src-dir "${src_token_dir}" --tgt-dir "${tgt_token_dir}"; }
 
 if [ ${stage} -le 1 ] && [ ${stop_stage} -ge 1 ]; then
     begin_stage 1 "data preparation: local/data.sh ${local_data_opts} -> data/"
@@ -231,9 +211,9 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
         _conf=${conf_dir}/$(field "${_sys}" config)
         need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
         need "${src_token_dir}/tokens.txt" 5
-        _first=$(first_data_file "${task}")
+        _first=$(task_field "${task}" first_input)
         # the normaliser is what these statistics are for, so it cannot be built yet
-        _norm_off=""; [ "${_first}" = wav.scp ] && _norm_off="--normalize none"
+        _norm_off=""; [ "$(task_field "${task}" speech_input)" = True ] && _norm_off="--normalize none"
         _logdir=${_stats}/logs
         mkdir -p "${_logdir}"
         _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
@@ -242,7 +222,7 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
         log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
         # shellcheck disable=SC2046
         ${train_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
-            ${python} -m espnet_ext.bin.${task}_train --collect_stats true --use_preprocessor true ${_norm_off} \
+            ${python} -m "$(task_field "${task}" train_module)" --collect_stats true --use_preprocessor true ${_norm_off} \
             $(task_tokens "${task}") \
             $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
             $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
@@ -276,18 +256,15 @@ train_system() {
             init_args+=" --init_param ${expdir}/${init_from}/${inference_model}:${item}"
         done
     fi
-    local shape_args="" norm_args="" name
-    for name in $(task_data "${task}"); do
-        name=$(echo "${name}" | cut -d, -f2)
-        shape_args+=" --train_shape_file ${stats}/train/${name}_shape --valid_shape_file ${stats}/valid/${name}_shape"
-    done
-    if [ "$(first_data_file "${task}")" = wav.scp ]; then
+    local norm_args=""
+    if [ "$(task_field "${task}" speech_input)" = True ]; then
         norm_args="--normalize_conf stats_file=${stats}/train/feats_stats.npz"
     fi
     mkdir -p "${exp}"
-    cmd="${python} -m espnet_ext.bin.${task}_train --use_preprocessor true $(task_tokens "${task}") \
-$(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
-${shape_args} ${norm_args} ${init_args} --resume true --output_dir ${exp} --config ${conf} ${train_args}"
+    cmd="${python} -m $(task_field "${task}" train_module) --use_preprocessor true $(task_tokens "${task}") \
+$(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}" --shapes "${stats}") \
+$(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") ${norm_args} ${init_args} \
+--resume true --output_dir ${exp} --config ${conf} ${train_args}"
     # a script that re-runs exactly this training, for the record and for debugging
     printf '#!/usr/bin/env bash\n# made by st.sh on %s\ncd %q\n. ./path.sh\n%s --ngpu %s "$@"\n' \
         "$(date)" "$(pwd)" "${cmd}" "${ngpu}" > "${exp}/run_train.sh"
@@ -351,25 +328,23 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             need "${_data}/wav.scp" 4
             _logdir=${_dir}/logs
             mkdir -p "${_logdir}"
-            _nj=$(pipe split-keys --scp "${_data}/$(first_data_file "${task}")" --nj "${inference_nj}" --out-dir "${_logdir}")
-            # decoding reads the input only (no reference), through the same data layout
-            _inputs=""
-            for triple in $(task_data "${task}"); do
-                case ${triple} in *",text,"*) ;; *) _inputs+=" --data_path_and_name_and_type ${_data}/${triple}" ;; esac
-            done
+            _first=$(task_field "${task}" first_input)
+            _nj=$(pipe split-keys --scp "${_data}/${_first}" --nj "${inference_nj}" --out-dir "${_logdir}")
             log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
             _start=${SECONDS}
             # shellcheck disable=SC2086
             ${decode_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
-                ${python} -m espnet_ext.bin.${task}_inference --ngpu 0 --batch_size 1 ${_inputs} \
-                --key_file "${_logdir}/keys.JOB" --${task}_train_config "${exp}/config.yaml" \
-                --${task}_model_file "${exp}/${inference_model}" --output_dir "${_logdir}/output.JOB" \
-                --config "${_iconf}" ${inference_args}
+                ${python} -m "$(task_field "${task}" inference_module)" --ngpu 0 --batch_size 1 \
+                $(data_args "${task}" "" "${_data}" --inputs-only) --key_file "${_logdir}/keys.JOB" \
+                "$(task_field "${task}" config_option)" "${exp}/config.yaml" \
+                "$(task_field "${task}" model_option)" "${exp}/${inference_model}" \
+                --output_dir "${_logdir}/output.JOB" --config "${_iconf}" ${inference_args}
             _parts=""
-            for j in $(seq "${_nj}"); do _parts+=" ${_logdir}/output.${j}/1best_recog/text"; done
+            _text=$(task_field "${task}" inference_text)
+            for j in $(seq "${_nj}"); do _parts+=" ${_logdir}/output.${j}/${_text}"; done
             # shellcheck disable=SC2086
-            pipe merge-text --parts ${_parts} --out "${_dir}/text" --expected-keys "${_data}/$(first_data_file "${task}")"
-            cp "${_data}/$(task_ref "${task}")" "${_dir}/ref"
+            pipe merge-text --parts ${_parts} --out "${_dir}/text" --expected-keys "${_data}/${_first}"
+            cp "${_data}/$(task_field "${task}" reference)" "${_dir}/ref"
             pipe rtf --data-dir "${_data}" --seconds $(( SECONDS - _start )) --out "${_dir}/rtf.json"
         done
     done
@@ -382,8 +357,11 @@ if [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
         for dset in ${test_sets}; do
             _dir=$(decode_dir "${system}")/${dset}
             need "${_dir}/text" 11
-            ${python} -m espnet_ext.bin.score --metric "$(task_metric "${task}")" --hyp "${_dir}/text" \
-                --ref "${_dir}/ref" --out-dir "${_dir}" --lang "$([ "${task}" = asr ] && echo "${src_lang}" || echo "${tgt_lang}")"
+            _metric=$(task_field "${task}" metric)
+            # WER scores transcripts (source language), BLEU translations
+            _lang=${tgt_lang}; [ "${_metric}" = wer ] && _lang=${src_lang}
+            ${python} -m espnet_ext.bin.score --metric "${_metric}" --hyp "${_dir}/text" \
+                --ref "${_dir}/ref" --out-dir "${_dir}" --lang "${_lang}"
             log "  ${system} ${dset}: $(head -n 1 "${_dir}/score.txt")"
         done
     done

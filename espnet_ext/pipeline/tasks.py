@@ -1,0 +1,86 @@
+"""What the stage pipeline needs to know about each training task, in one place.
+
+A system in a recipe's ``conf/systems.yaml`` names a task; st.sh asks this registry (through
+``python -m espnet_ext.bin.pipeline task ...``) which data files the task reads, which token lists
+it takes, which entrypoints train and decode it and how its output is scored. A method that adds a
+task (connectors, LST, ...) adds one :class:`PipelineTask` here.
+
+Data file templates may use ``{src_case}``, ``{src_lang}``, ``{tgt_case}`` and ``{tgt_lang}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipelineTask:
+    name: str
+    train_stage: int
+    # (file template, ESPnet data name, ESPnet loader type) read in training
+    data: tuple[tuple[str, str, str], ...]
+    # the data names a decoder reads (the rest are training targets)
+    inference_inputs: tuple[str, ...]
+    # which SentencePiece models the task's --token_list/--bpemodel (and --src_*) options name
+    tokens: str  # "src": token_list = source; "tgt+src": token_list = target, src_* = source; "none"
+    metric: str  # "bleu" | "wer"
+    train_module: str
+    inference_module: str
+    # the names of the decoding entrypoint's model options (ESPnet: --<task>_train_config ...)
+    config_option: str
+    model_option: str
+    # where each decoding job writes its Kaldi text, relative to its output dir
+    inference_text: str = "1best_recog/text"
+    target_name: str = "text"
+
+    @property
+    def speech_input(self) -> bool:
+        return any(loader == "sound" for _, _, loader in self.data)
+
+    def files(self, **langs: str) -> list[tuple[str, str, str]]:
+        return [(template.format(**langs), name, loader) for template, name, loader in self.data]
+
+    def inputs(self, **langs: str) -> list[tuple[str, str, str]]:
+        """The data a decoder reads."""
+        return [f for f in self.files(**langs) if f[1] in self.inference_inputs]
+
+    def reference(self, **langs: str) -> str:
+        return next(f for f, name, _ in self.files(**langs) if name == self.target_name)
+
+
+def _espnet(name: str, stage: int, data, inputs: tuple[str, ...], tokens: str, metric: str):
+    return PipelineTask(
+        name=name,
+        train_stage=stage,
+        data=data,
+        inference_inputs=inputs,
+        tokens=tokens,
+        metric=metric,
+        train_module=f"espnet_ext.bin.{name}_train",
+        inference_module=f"espnet_ext.bin.{name}_inference",
+        config_option=f"--{name}_train_config",
+        model_option=f"--{name}_model_file",
+    )
+
+
+SPEECH = ("wav.scp", "speech", "sound")
+SRC_TEXT = ("text.{src_case}.{src_lang}", "src_text", "text")
+SRC_AS_TARGET = ("text.{src_case}.{src_lang}", "text", "text")
+TGT_TEXT = ("text.{tgt_case}.{tgt_lang}", "text", "text")
+
+TASKS: dict[str, PipelineTask] = {
+    t.name: t
+    for t in (
+        _espnet("asr", 8, (SPEECH, SRC_AS_TARGET), ("speech",), "src", "wer"),
+        _espnet("mt", 9, (SRC_TEXT, TGT_TEXT), ("src_text",), "tgt+src", "bleu"),
+        # src_text is the ST model's auxiliary (ASR/MT multi-task) target, not a decoding input
+        _espnet("st", 10, (SPEECH, SRC_TEXT, TGT_TEXT), ("speech",), "tgt+src", "bleu"),
+    )
+}
+
+
+def get_task(name: str) -> PipelineTask:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; the pipeline knows {sorted(TASKS)}") from None

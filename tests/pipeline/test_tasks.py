@@ -1,0 +1,40 @@
+import pytest
+
+from espnet_ext.bin.pipeline import main as pipeline_main
+from espnet_ext.pipeline.tasks import TASKS, get_task
+
+LANGS = {"src_lang": "en", "tgt_lang": "fr", "src_case": "lc.rm", "tgt_case": "tc"}
+
+
+def test_st_reads_speech_and_both_texts_but_decodes_from_speech_only():
+    st = get_task("st")
+    assert st.files(**LANGS) == [
+        ("wav.scp", "speech", "sound"), ("text.lc.rm.en", "src_text", "text"), ("text.tc.fr", "text", "text")
+    ]  # fmt: skip
+    assert st.inputs(**LANGS) == [("wav.scp", "speech", "sound")]
+    assert st.reference(**LANGS) == "text.tc.fr" and st.metric == "bleu" and st.speech_input
+
+
+def test_asr_is_scored_with_wer_on_source_text_and_mt_reads_text():
+    assert get_task("asr").reference(**LANGS) == "text.lc.rm.en" and get_task("asr").metric == "wer"
+    mt = get_task("mt")
+    assert mt.inputs(**LANGS) == [("text.lc.rm.en", "src_text", "text")] and not mt.speech_input
+    assert [TASKS[t].train_stage for t in ("asr", "mt", "st")] == [8, 9, 10]
+
+
+def test_unknown_task_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown task 'tts'; the pipeline knows \['asr', 'mt', 'st'"):
+        get_task("tts")
+
+
+def test_cli_prints_espnet_options(capsys):
+    pipeline_main(["task-data", "--task", "mt", "--split", "valid", "--dir", "dump/raw/dev",
+                   "--tgt-lang", "es"])  # fmt: skip
+    assert capsys.readouterr().out.split() == [
+        "--valid_data_path_and_name_and_type", "dump/raw/dev/text.lc.rm.en,src_text,text",
+        "--valid_data_path_and_name_and_type", "dump/raw/dev/text.tc.es,text,text",
+    ]  # fmt: skip
+    pipeline_main(["task-tokens", "--task", "asr", "--src-dir", "S", "--tgt-dir", "T"])
+    assert capsys.readouterr().out.split() == [
+        "--token_type", "bpe", "--token_list", "S/tokens.txt", "--bpemodel", "S/bpe.model"
+    ]  # fmt: skip
