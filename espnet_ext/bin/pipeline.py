@@ -145,7 +145,8 @@ def get_parser() -> argparse.ArgumentParser:
     _add_lang_args(p)
     p.add_argument("--field", required=True, choices=[
         "train_stage", "metric", "tokens", "train_module", "inference_module", "config_option",
-        "model_option", "inference_text", "speech_input", "reference", "first_input"])  # fmt: skip
+        "model_option", "inference_text", "speech_input", "reference", "first_input",
+        "post_train_module"])  # fmt: skip
     p.set_defaults(func=_task)
 
     p = sub.add_parser("task-data", help="ESPnet data options of a task for one data dir")

@@ -32,6 +32,9 @@ class PipelineTask:
     # where each decoding job writes its Kaldi text, relative to its output dir
     inference_text: str = "1best_recog/text"
     target_name: str = "text"
+    # run as `python -m <module> --exp-dir EXP --model-file FILE` after training (e.g. to export a
+    # Hugging Face model that later systems load by path); empty: nothing to run
+    post_train_module: str = ""
 
     @property
     def speech_input(self) -> bool:

@@ -286,6 +286,12 @@ $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") ${norm_args} ${init_a
     fi
     echo $(( SECONDS - start )) >> "${exp}/train_wall_seconds.txt"
     [ -e "${exp}/${inference_model}" ] || die "${system}: training ended without ${exp}/${inference_model}; see ${exp}/train.log"
+    local post
+    post=$(task_field "${task}" post_train_module)
+    if [ -n "${post}" ]; then
+        log "  ${system}: ${post}"
+        ${python} -m "${post}" --exp-dir "${exp}" --model-file "${exp}/${inference_model}"
+    fi
     ${python} -m espnet_ext.bin.train_info --exp-dir "${exp}" --ngpu "${ngpu}" --system "${system}" --task "${task}" \
         --wall-seconds "$(awk '{s+=$1} END {print s}' "${exp}/train_wall_seconds.txt")"
     touch "${exp}/.done"
