@@ -125,6 +125,12 @@ def _add_lang_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tgt-case", default="tc")
 
 
+def _resolve_model(args) -> None:
+    from espnet_ext.pipeline.decode_outputs import resolve_model_file
+
+    print(resolve_model_file(args.exp_dir, args.name))
+
+
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -212,6 +218,11 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--expected-keys", default=None)
     p.set_defaults(func=_merge_text)
+
+    p = sub.add_parser("resolve-model", help="path of an experiment's checkpoint for decoding")
+    p.add_argument("--exp-dir", required=True)
+    p.add_argument("--name", required=True, help="e.g. valid.acc.ave_3best.pth")
+    p.set_defaults(func=_resolve_model)
 
     p = sub.add_parser("rtf", help="write rtf.json for a decoded set")
     p.add_argument("--data-dir", required=True)

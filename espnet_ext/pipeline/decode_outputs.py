@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from espnet_ext.fileio import write_text_atomic
@@ -37,3 +38,23 @@ def write_rtf(data_dir: str | Path, decode_seconds: float, out: str | Path, fs: 
     }
     write_text_atomic(out, json.dumps(info, indent=1) + "\n")
     return info
+
+
+def resolve_model_file(exp_dir: str | Path, name: str) -> Path:
+    """The checkpoint ``name`` of ``exp_dir``; for an n-best average ``<crit>.ave_<n>best.pth`` that
+    does not exist, the largest ``<crit>.ave_<m>best.pth`` with m < n (ESPnet averages only as many
+    epochs as ran)."""
+    exp_dir = Path(exp_dir)
+    if (exp_dir / name).exists():
+        return exp_dir / name
+    match = re.fullmatch(r"(.+)\.ave_(\d+)best\.pth", name)
+    if match:
+        prefix, n = match.group(1), int(match.group(2))
+        found = []
+        for p in exp_dir.glob(f"{prefix}.ave_*best.pth"):
+            m = re.fullmatch(re.escape(prefix) + r"\.ave_(\d+)best\.pth", p.name)
+            if m and int(m.group(1)) < n:
+                found.append((int(m.group(1)), p))
+        if found:
+            return max(found)[1]
+    raise FileNotFoundError(f"{exp_dir}: no {name} (training unfinished? see {exp_dir}/train.log)")

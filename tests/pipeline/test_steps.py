@@ -167,3 +167,14 @@ def test_rtf(tmp_path):
     (tmp_path / "fs").write_text("16000\n")
     info = write_rtf(tmp_path, 1.5, tmp_path / "rtf.json")
     assert info == {"audio_seconds": 3.0, "decode_seconds": 1.5, "rtf": 0.5, "n_utts": 2}
+
+
+def test_resolve_model_falls_back_to_the_average_of_fewer_epochs(tmp_path):
+    from espnet_ext.pipeline.decode_outputs import resolve_model_file
+
+    for name in ("valid.acc.ave_1best.pth", "valid.acc.ave_2best.pth", "valid.loss.ave_3best.pth"):
+        (tmp_path / name).write_bytes(b"")
+    assert resolve_model_file(tmp_path, "valid.acc.ave_3best.pth").name == "valid.acc.ave_2best.pth"
+    assert resolve_model_file(tmp_path, "valid.loss.ave_3best.pth").name == "valid.loss.ave_3best.pth"
+    with pytest.raises(FileNotFoundError, match="no valid.bleu.ave_3best.pth"):
+        resolve_model_file(tmp_path, "valid.bleu.ave_3best.pth")

@@ -73,7 +73,7 @@ systems=                   # systems to run, space separated; empty: every syste
 conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or conf/mini (CPU)
 train_args=                # extra arguments for every training job
 inference_args=            # extra arguments for every decoding job
-inference_model=valid.acc.ave.pth  # checkpoint used for decoding and packing
+inference_model=valid.acc.ave.pth  # checkpoint for decoding, packing, init_param (an n-best average falls back to fewer epochs)
 inference_tag=             # decode dir name; default decode_<inference config name>
 pack_models=true           # stage 13: pack each system with espnet2.bin.pack
 results_hook=              # stage 13: a recipe's extra analysis, run as <hook> --expdir E --dumpdir D --test_sets "..." --systems "..."
@@ -117,6 +117,7 @@ task_field() { pipe task --task "$1" --field "$2" $(_langs); }
 # data_args <task> <train|valid|""> <dir> [extra options of task-data]
 # shellcheck disable=SC2046
 data_args() { pipe task-data --task "$1" --split "$2" --dir "$3" "${@:4}" $(_langs); }
+model_file() { pipe resolve-model --exp-dir "$1" --name "${inference_model}"; }
 task_tokens() { pipe task-tokens --task "$1" --src-dir "${src_token_dir}" --tgt-dir "${tgt_token_dir}"; }
 
 if [ ${stage} -le 1 ] && [ ${stop_stage} -ge 1 ]; then
@@ -251,9 +252,9 @@ train_system() {
     [ -f "${conf}" ] || die "${system}: no config ${conf}"
     init_from=$(field "${system}" init_from)
     if [ -n "${init_from}" ]; then
-        need "${expdir}/${init_from}/${inference_model}" "$(field "${init_from}" train_stage)"
+        need "${expdir}/${init_from}/.done" "$(field "${init_from}" train_stage)"
         for item in $(field "${system}" init_param); do
-            init_args+=" --init_param ${expdir}/${init_from}/${inference_model}:${item}"
+            init_args+=" --init_param $(model_file "${expdir}/${init_from}"):${item}"
         done
     fi
     local norm_args=""
@@ -285,12 +286,12 @@ $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") ${norm_args} ${init_a
         ${cuda_cmd} --gpu "${ngpu}" "${exp}/train.log" ${cmd} --ngpu "${ngpu}" "${dist_args[@]}"
     fi
     echo $(( SECONDS - start )) >> "${exp}/train_wall_seconds.txt"
-    [ -e "${exp}/${inference_model}" ] || die "${system}: training ended without ${exp}/${inference_model}; see ${exp}/train.log"
+    model_file "${exp}" > /dev/null || die "${system}: training ended without ${inference_model}"
     local post
     post=$(task_field "${task}" post_train_module)
     if [ -n "${post}" ]; then
         log "  ${system}: ${post}"
-        ${python} -m "${post}" --exp-dir "${exp}" --model-file "${exp}/${inference_model}"
+        ${python} -m "${post}" --exp-dir "${exp}" --model-file "$(model_file "${exp}")"
     fi
     ${python} -m espnet_ext.bin.train_info --exp-dir "${exp}" --ngpu "${ngpu}" --system "${system}" --task "${task}" \
         --wall-seconds "$(awk '{s+=$1} END {print s}' "${exp}/train_wall_seconds.txt")"
@@ -343,7 +344,7 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
                 ${python} -m "$(task_field "${task}" inference_module)" --ngpu 0 --batch_size 1 \
                 $(data_args "${task}" "" "${_data}" --inputs-only) --key_file "${_logdir}/keys.JOB" \
                 "$(task_field "${task}" config_option)" "${exp}/config.yaml" \
-                "$(task_field "${task}" model_option)" "${exp}/${inference_model}" \
+                "$(task_field "${task}" model_option)" "$(model_file "${exp}")" \
                 --output_dir "${_logdir}/output.JOB" --config "${_iconf}" ${inference_args}
             _parts=""
             _text=$(task_field "${task}" inference_text)
@@ -390,7 +391,7 @@ if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
                 *) log "  ${system}: espnet2.bin.pack has no ${task} packer; not packed"; continue ;;
             esac
             ${python} -m espnet2.bin.pack "${task}" --"${task}"_train_config "${exp}/config.yaml" \
-                --"${task}"_model_file "${exp}/${inference_model}" --option "${_tokens}/bpe.model" \
+                --"${task}"_model_file "$(model_file "${exp}")" --option "${_tokens}/bpe.model" \
                 --outpath "${exp}/packed/${system}.zip" > "${exp}/pack.log" 2>&1 \
                 || die "packing ${system} failed; see ${exp}/pack.log"
             log "  packed ${exp}/packed/${system}.zip"
