@@ -74,7 +74,7 @@ conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or co
 train_args=                # extra arguments for every training job
 inference_args=            # extra arguments for every decoding job
 inference_model=valid.acc.ave.pth  # checkpoint for decoding, packing, init_param (an n-best average falls back to fewer epochs)
-inference_tag=             # decode dir name; default decode_<inference config name>
+inference_tag=             # decode dir name; default decode_<inference config name without decode_>
 pack_models=true           # stage 13: pack each system with espnet2.bin.pack
 results_hook=              # stage 13: a recipe's extra analysis, run as <hook> --expdir E --dumpdir D --test_sets "..." --systems "..."
 # --- end options ---
@@ -314,8 +314,9 @@ done
 decode_dir() {
     local system=$1 conf
     if [ -n "${inference_tag}" ]; then echo "${expdir}/${system}/${inference_tag}"; return; fi
-    conf=$(field "${system}" inference_config)
-    echo "${expdir}/${system}/decode_$(basename "${conf%.*}")"
+    conf=$(basename "$(field "${system}" inference_config)")
+    conf=${conf%.*}
+    echo "${expdir}/${system}/decode_${conf#decode_}"
 }
 
 if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then

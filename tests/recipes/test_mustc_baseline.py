@@ -1,0 +1,86 @@
+"""CI run of the MuST-C baseline recipe, stages 1-13, on the tiny mini corpus with the mini configs
+shortened to a few training steps: once with the local backend (every system), once on a real
+one-node Slurm cluster (one system). The checks read the numbers of the results table."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from espnet_ext.scoring.results import load_results, parse_markdown_table
+from tests.recipes.recipe_runner import copy_recipe, run_recipe
+
+SHORT_TRAINING = "--max_epoch 1 --num_iters_per_epoch 3 --batch_bins 400000"
+
+
+@pytest.fixture(scope="session")
+def mini_corpus_root(tmp_path_factory):
+    # shared by the recipe tests of one pytest process: the corpus is generated on first use
+    return tmp_path_factory.mktemp("mini_corpus")
+
+
+def _rows_by_system(exp):
+    rows = load_results(exp)
+    return {(r["system"], r.get("test_set")): r for r in rows}
+
+
+def _check_stage_files(recipe, systems, test_set):
+    for system in systems:
+        exp = recipe / "exp" / system
+        info = json.loads((exp / "train_info.json").read_text())
+        assert 0 < info["trainable_params"] <= info["total_params"], info
+        assert info["train_wall_s"] > 0
+        decode = next(exp.glob(f"decode_*/{test_set}"))
+        hyps = (decode / "text").read_text().splitlines()
+        refs = (decode / "ref").read_text().splitlines()
+        assert [h.split(" ", 1)[0] for h in hyps] == [r.split(" ", 1)[0] for r in refs]
+        rtf = json.loads((decode / "rtf.json").read_text())
+        assert rtf["n_utts"] == len(refs) and rtf["rtf"] > 0
+
+
+def test_baseline_recipe_local_backend(tmp_path, mini_corpus_root):
+    recipe = copy_recipe("mustc_baseline", tmp_path / "mustc_baseline")
+    test_set = "tst-COMMON.en-de"
+    run_recipe(
+        recipe,
+        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
+         "--test_sets", test_set, "--train_args", SHORT_TRAINING],
+        env={"MINI_CORPUS_ROOT": str(mini_corpus_root), "CMD_BACKEND": "local"},
+    )  # fmt: skip
+    systems = ["asr", "mt", "st_scratch", "st_asrinit", "st_conformer_ctc"]
+    _check_stage_files(recipe, systems, test_set)
+    rows = _rows_by_system(recipe / "exp")
+    for system in systems:
+        row = rows[(system, test_set)]
+        metric = "wer" if system == "asr" else "bleu"
+        value = row[metric]
+        assert isinstance(value, float) and math.isfinite(value) and value >= 0, row
+    # the same numbers as the Markdown table the user reads
+    table = parse_markdown_table((recipe / "exp" / "RESULTS.md").read_text())
+    assert {r["system"] for r in table} >= set(systems)
+    # stage 1 validated the data dirs and recorded what preparation kept
+    report = json.loads((recipe / "data" / "train.en-de" / "prep_report.json").read_text())
+    assert report["kept"] > 100 and report["kept"] + sum(report["skipped"].values()) == report["input_segments"]
+    stages = [line.split("\t")[0] for line in (recipe / "exp" / "stage_seconds.tsv").read_text().splitlines()]
+    assert stages == [str(s) for s in range(1, 14)]
+    assert (recipe / "exp" / "st_scratch" / "packed" / "st_scratch.zip").stat().st_size > 0
+
+
+@pytest.mark.slurm
+def test_baseline_recipe_slurm_backend(tmp_path, mini_corpus_root, slurm_cluster):
+    recipe = copy_recipe("mustc_baseline", tmp_path / "mustc_baseline")
+    test_set = "tst-COMMON.en-de"
+    run_recipe(
+        recipe,
+        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "2",
+         "--systems", "st_scratch", "--test_sets", test_set, "--train_args", SHORT_TRAINING],
+        env={"MINI_CORPUS_ROOT": str(mini_corpus_root), "CMD_BACKEND": "slurm"},
+    )  # fmt: skip
+    _check_stage_files(recipe, ["st_scratch"], test_set)
+    row = _rows_by_system(recipe / "exp")[("st_scratch", test_set)]
+    assert math.isfinite(row["bleu"])
+    # the jobs really went through Slurm: the launcher's batch scripts and per-task logs exist
+    assert list((recipe / "exp" / "st_scratch").glob("decode_*/*/logs/q/*.sh"))
+    assert "backend=slurm" in (recipe / "exp" / "st_scratch" / "train.log").read_text()
