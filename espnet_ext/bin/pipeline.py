@@ -34,7 +34,9 @@ def _speed_perturb(args) -> None:
 def _dump_audio(args) -> None:
     from espnet_ext.pipeline.audio_dump import dump_job
 
-    report = dump_job(args.data_dir, args.out_dir, args.job, args.nj, args.fs, args.format, args.allow_pipes)
+    report = dump_job(
+        args.data_dir, args.out_dir, args.job, args.nj, args.fs, args.format, args.allow_pipes
+    )
     logging.info("job %d: %s", args.job, report)
 
 
@@ -78,7 +80,12 @@ def _rtf(args) -> None:
 
 
 def _langs(args) -> dict[str, str]:
-    return {"src_lang": args.src_lang, "tgt_lang": args.tgt_lang, "src_case": args.src_case, "tgt_case": args.tgt_case}
+    return {
+        "src_lang": args.src_lang,
+        "tgt_lang": args.tgt_lang,
+        "src_case": args.src_case,
+        "tgt_case": args.tgt_case,
+    }
 
 
 def _task(args) -> None:
@@ -99,11 +106,20 @@ def _task_data(args) -> None:
 
     task = get_task(args.task)
     files = task.inputs(**_langs(args)) if args.inputs_only else task.files(**_langs(args))
-    option = f"--{args.split}_data_path_and_name_and_type" if args.split else "--data_path_and_name_and_type"
+    option = (
+        f"--{args.split}_data_path_and_name_and_type"
+        if args.split
+        else "--data_path_and_name_and_type"
+    )
     print(" ".join(f"{option} {args.dir}/{f},{name},{loader}" for f, name, loader in files))
     if args.shapes:
-        print(" ".join(f"--{split}_shape_file {args.shapes}/{split}/{name}_shape"
-                       for _, name, _ in files for split in ("train", "valid")))
+        print(
+            " ".join(
+                f"--{split}_shape_file {args.shapes}/{split}/{name}_shape"
+                for _, name, _ in files
+                for split in ("train", "valid")
+            )
+        )
 
 
 def _task_tokens(args) -> None:
@@ -113,8 +129,13 @@ def _task_tokens(args) -> None:
         return f"--{prefix}token_type bpe --{prefix}token_list {d}/tokens.txt --{prefix}bpemodel {d}/bpe.model"
 
     tokens = get_task(args.task).tokens
-    print({"src": opts("", args.src_dir), "tgt+src": f"{opts('', args.tgt_dir)} {opts('src_', args.src_dir)}",
-           "none": ""}[tokens])
+    print(
+        {
+            "src": opts("", args.src_dir),
+            "tgt+src": f"{opts('', args.tgt_dir)} {opts('src_', args.src_dir)}",
+            "none": "",
+        }[tokens]
+    )
 
 
 def _add_lang_args(p: argparse.ArgumentParser) -> None:
@@ -135,7 +156,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="step", required=True)
 
-    p = sub.add_parser("systems", help="list the selected systems (optionally of one training stage)")
+    p = sub.add_parser(
+        "systems", help="list the selected systems (optionally of one training stage)"
+    )
     p.add_argument("--file", required=True, help="the recipe's conf/systems.yaml")
     p.add_argument("--select", default="", help="system names, space separated; empty = all")
     p.add_argument("--stage", type=int, default=None, help="only systems trained in this stage")
@@ -144,7 +167,11 @@ def get_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("system-field", help="print one field of a system")
     p.add_argument("--file", required=True)
     p.add_argument("--system", required=True)
-    p.add_argument("--field", required=True, choices=["task", "config", "inference_config", "init_from", "init_param", "train_stage"])
+    p.add_argument(
+        "--field",
+        required=True,
+        choices=["task", "config", "inference_config", "init_from", "init_param", "train_stage"],
+    )
     p.set_defaults(func=_system_field)
 
     p = sub.add_parser("task", help="one property of a pipeline task (espnet_ext.pipeline.tasks)")
@@ -160,7 +187,9 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", required=True, help="data dir the files are in")
     p.add_argument("--split", default="", help="train | valid; empty: decoding options")
     p.add_argument("--inputs-only", action="store_true", help="leave out the target (decoding)")
-    p.add_argument("--shapes", default="", help="stats dir: also print its train/valid shape files")
+    p.add_argument(
+        "--shapes", default="", help="stats dir: also print its train/valid shape files"
+    )
     p.set_defaults(func=_task_data)
 
     p = sub.add_parser("task-tokens", help="ESPnet token options of a task")
@@ -182,7 +211,11 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--nj", type=int, required=True)
     p.add_argument("--fs", type=int, default=16000)
     p.add_argument("--format", default="wav", choices=["wav", "flac"])
-    p.add_argument("--allow-pipes", action="store_true", help="run wav.scp entries that are shell commands (untrusted input!)")
+    p.add_argument(
+        "--allow-pipes",
+        action="store_true",
+        help="run wav.scp entries that are shell commands (untrusted input!)",
+    )
     p.set_defaults(func=_dump_audio)
 
     p = sub.add_parser("merge-dump", help="stage 3: merge the dump jobs")

@@ -96,7 +96,9 @@ def dump_job(
     for rec in tqdm(my_recs, desc=f"dump job {job}/{nj}", mininterval=5, disable=None):
         segs = by_rec[rec]
         if rec not in recordings:
-            log.warning("recording %s of %d segments is not in %s/wav.scp", rec, len(segs), data_dir)
+            log.warning(
+                "recording %s of %d segments is not in %s/wav.scp", rec, len(segs), data_dir
+            )
             skipped["missing_recording"] += len(segs)
             continue
         try:
@@ -104,7 +106,13 @@ def dump_job(
         except UntrustedCommandError:
             raise
         except Exception as e:  # noqa: BLE001 - any decoder error means the file is unusable
-            log.warning("skipping %d segments of %s: cannot read %s (%s)", len(segs), rec, recordings[rec], e)
+            log.warning(
+                "skipping %d segments of %s: cannot read %s (%s)",
+                len(segs),
+                rec,
+                recordings[rec],
+                e,
+            )
             skipped["unreadable_recording"] += len(segs)
             continue
         for utt, start, end in segs:
@@ -112,12 +120,18 @@ def dump_job(
             path = audio_dir / f"{utt}.{audio_format}"
             first, last = int(round(start * rate)), int(round(end * rate))
             if first < 0 or last > len(audio) + int(0.05 * rate) or last <= first:
-                log.warning("skipping %s: segment %.3f-%.3f s outside %s (%.3f s)",
-                            utt, start, end, rec, len(audio) / rate)
+                log.warning(
+                    "skipping %s: segment %.3f-%.3f s outside %s (%.3f s)",
+                    utt,
+                    start,
+                    end,
+                    rec,
+                    len(audio) / rate,
+                )
                 skipped["segment_outside_recording"] += 1
                 continue
             if not path.exists():
-                piece = audio[first:min(last, len(audio))]
+                piece = audio[first : min(last, len(audio))]
                 piece = _resample(piece, rate, fs, speed)
                 with atomic_open(path, "wb") as f:
                     sf.write(f, piece, fs, format=audio_format.upper(), subtype="PCM_16")
@@ -141,7 +155,9 @@ def merge_jobs(data_dir: str | Path, out_dir: str | Path, nj: int, fs: int = 160
     skipped: Counter = Counter()
     missing = [j for j in range(1, nj + 1) if not (out_dir / "parts" / f"wav.scp.{j}").exists()]
     if missing:
-        raise FileNotFoundError(f"{out_dir}/parts: dump jobs {missing} have not finished; re-run stage 3")
+        raise FileNotFoundError(
+            f"{out_dir}/parts: dump jobs {missing} have not finished; re-run stage 3"
+        )
     for j in range(1, nj + 1):
         entries.update(read_map(out_dir / "parts" / f"wav.scp.{j}"))
         num_samples.update(read_map(out_dir / "parts" / f"utt2num_samples.{j}"))
@@ -151,7 +167,13 @@ def merge_jobs(data_dir: str | Path, out_dir: str | Path, nj: int, fs: int = 160
     write_map(out_dir / "utt2num_samples", num_samples)
     write_map(out_dir / "wav.scp", entries)
     hours = sum(int(n) for n in num_samples.values()) / fs / 3600
-    report = {"input_segments": n_in, "kept": len(entries), "skipped": dict(skipped), "hours": round(hours, 4), "fs": fs}
+    report = {
+        "input_segments": n_in,
+        "kept": len(entries),
+        "skipped": dict(skipped),
+        "hours": round(hours, 4),
+        "fs": fs,
+    }
     assert report["kept"] + sum(skipped.values()) == n_in, (report, data_dir)
     write_text_atomic(out_dir / "dump_report.json", json.dumps(report, indent=1) + "\n")
     write_text_atomic(out_dir / "fs", f"{fs}\n")

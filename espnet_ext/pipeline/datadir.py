@@ -26,12 +26,15 @@ def write_map(path: str | Path, mapping: dict[str, str]) -> None:
 
 def utt_keyed_files(data_dir: Path) -> list[Path]:
     return sorted(
-        p for p in data_dir.iterdir()
+        p
+        for p in data_dir.iterdir()
         if p.is_file() and p.name.startswith(UTT_KEYED_PREFIXES) and not p.name.endswith(".json")
     )
 
 
-def subset_files(src: str | Path, dst: str | Path, utts: set[str], names: Iterable[str] | None = None) -> None:
+def subset_files(
+    src: str | Path, dst: str | Path, utts: set[str], names: Iterable[str] | None = None
+) -> None:
     """Copy the utterance-keyed files of ``src`` (or only ``names``) to ``dst`` keeping ``utts``;
     rebuild ``spk2utt`` from the kept ``utt2spk``. ``wav.scp`` and ``segments`` are left to the
     caller, which knows whether they refer to recordings or to utterances."""

@@ -10,7 +10,9 @@ from espnet_ext.fileio import write_text_atomic
 from espnet_ext.pipeline.datadir import read_map, write_map
 
 
-def merge_texts(parts: list[str | Path], out: str | Path, expected_keys: str | Path | None = None) -> int:
+def merge_texts(
+    parts: list[str | Path], out: str | Path, expected_keys: str | Path | None = None
+) -> int:
     """Concatenate Kaldi text parts into ``out``; with ``expected_keys`` (a key file or Kaldi map),
     fail naming the utterances that no part produced."""
     merged: dict[str, str] = {}
@@ -20,12 +22,16 @@ def merge_texts(parts: list[str | Path], out: str | Path, expected_keys: str | P
         expected = set(read_map(expected_keys))
         missing = sorted(expected - set(merged))
         if missing:
-            raise ValueError(f"{out}: {len(missing)} utterances have no output, e.g. {missing[:5]}")
+            raise ValueError(
+                f"{out}: {len(missing)} utterances have no output, e.g. {missing[:5]}"
+            )
     write_map(out, merged)
     return len(merged)
 
 
-def write_rtf(data_dir: str | Path, decode_seconds: float, out: str | Path, fs: int | None = None) -> dict:
+def write_rtf(
+    data_dir: str | Path, decode_seconds: float, out: str | Path, fs: int | None = None
+) -> dict:
     data_dir = Path(data_dir)
     fs = fs or int((data_dir / "fs").read_text())
     samples = [int(n) for n in read_map(data_dir / "utt2num_samples").values()]

@@ -49,17 +49,26 @@ def filter_dir(
                     break
     keep = set(num_samples) - set(reasons)
     if not keep:
-        raise ValueError(f"{src}: filtering would drop all {len(num_samples)} utterances ({Counter(reasons.values())})")
+        raise ValueError(
+            f"{src}: filtering would drop all {len(num_samples)} utterances ({Counter(reasons.values())})"
+        )
     dst.mkdir(parents=True, exist_ok=True)
     subset_files(src, dst, keep)
     write_map(dst / "wav.scp", {k: v for k, v in read_map(src / "wav.scp").items() if k in keep})
     shutil.copyfile(src / "fs", dst / "fs")
     counts = Counter(reasons.values())
-    report = {"input": len(num_samples), "kept": len(keep), "dropped": dict(sorted(counts.items())),
-              "min_seconds": min_seconds, "max_seconds": max_seconds}
+    report = {
+        "input": len(num_samples),
+        "kept": len(keep),
+        "dropped": dict(sorted(counts.items())),
+        "min_seconds": min_seconds,
+        "max_seconds": max_seconds,
+    }
     with atomic_open(dst / "filter_dropped.txt") as f:
         for utt in sorted(reasons):
             f.write(f"{utt} {reasons[utt]}\n")
     write_text_atomic(dst / "filter_report.json", json.dumps(report, indent=1) + "\n")
-    log.info("%s -> %s: kept %d of %d; dropped %s", src, dst, len(keep), len(num_samples), dict(counts))
+    log.info(
+        "%s -> %s: kept %d of %d; dropped %s", src, dst, len(keep), len(num_samples), dict(counts)
+    )
     return report

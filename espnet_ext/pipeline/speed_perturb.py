@@ -25,8 +25,11 @@ def speed_perturb_dir(src: str | Path, dst: str | Path, factors: list[float]) ->
     segments = read_map(src / "segments")
     utt2spk = read_map(src / "utt2spk")
     out_segments, out_utt2spk, out_speed = {}, {}, {}
-    keyed = {p.name: read_map(p) for p in utt_keyed_files(src)
-             if p.name not in ("segments", "utt2spk", "utt2speed")}
+    keyed = {
+        p.name: read_map(p)
+        for p in utt_keyed_files(src)
+        if p.name not in ("segments", "utt2spk", "utt2speed")
+    }
     out_keyed: dict[str, dict[str, str]] = {name: {} for name in keyed}
     for factor in factors:
         pre = "" if factor == 1.0 else _prefix(factor)

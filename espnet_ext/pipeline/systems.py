@@ -62,7 +62,9 @@ def load_systems(path: str | Path) -> dict[str, System]:
             raise SystemsConfigError(f"{where}: expected a mapping, got {entry!r}")
         unknown = set(entry) - KNOWN_KEYS
         if unknown:
-            raise SystemsConfigError(f"{where}: unknown keys {sorted(unknown)}; known: {sorted(KNOWN_KEYS)}")
+            raise SystemsConfigError(
+                f"{where}: unknown keys {sorted(unknown)}; known: {sorted(KNOWN_KEYS)}"
+            )
         for key in ("task", "config"):
             if not entry.get(key):
                 raise SystemsConfigError(f"{where}: missing {key!r}")

@@ -47,11 +47,20 @@ def train_sentencepiece(
         while True:
             try:
                 spm.SentencePieceTrainer.train(
-                    input=str(corpus), model_prefix=str(prefix), vocab_size=size,
-                    model_type=model_type, character_coverage=character_coverage,
-                    input_sentence_size=input_sentence_size, shuffle_input_sentence=True,
-                    unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1, num_threads=2,
-                    minloglevel=2, **(extra_options or {}),
+                    input=str(corpus),
+                    model_prefix=str(prefix),
+                    vocab_size=size,
+                    model_type=model_type,
+                    character_coverage=character_coverage,
+                    input_sentence_size=input_sentence_size,
+                    shuffle_input_sentence=True,
+                    unk_id=0,
+                    bos_id=-1,
+                    eos_id=-1,
+                    pad_id=-1,
+                    num_threads=2,
+                    minloglevel=2,
+                    **(extra_options or {}),
                 )
                 break
             except RuntimeError as e:
@@ -62,7 +71,9 @@ def train_sentencepiece(
                 new = int(msg.rsplit("<=", 1)[1].strip(" .\n"))
                 if new >= size:
                     raise
-                log.warning("%s: vocab_size %d too large for this text; using %d", out_dir, size, new)
+                log.warning(
+                    "%s: vocab_size %d too large for this text; using %d", out_dir, size, new
+                )
                 size = new
         with atomic_open(out_dir / "bpe.model", "wb") as f:
             f.write((Path(tmp) / "bpe.model").read_bytes())

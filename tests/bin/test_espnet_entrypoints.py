@@ -41,7 +41,10 @@ TINY_ENCODER = {
     "input_layer": "conv2d",
 }
 TINY_DECODER = {"attention_heads": 2, "linear_units": 32, "num_blocks": 1}
-SPEECH_FRONTEND = {"frontend": "default", "frontend_conf": {"n_fft": 256, "hop_length": 128, "n_mels": 20}}
+SPEECH_FRONTEND = {
+    "frontend": "default",
+    "frontend_conf": {"n_fft": 256, "hop_length": 128, "n_mels": 20},
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,9 @@ def _data(root: Path, split: str, entries: list[tuple[str, str, str]]) -> list[s
     return args
 
 
-def _train_args(corpus: Path, out: Path, config: Path, entries, shape_file: str, tokens: list[str]):
+def _train_args(
+    corpus: Path, out: Path, config: Path, entries, shape_file: str, tokens: list[str]
+):
     return [
         "--config", str(config), "--output_dir", str(out), "--ngpu", "0",
         "--use_preprocessor", "true", "--token_type", "char", *tokens,
@@ -110,7 +115,11 @@ def test_st_entrypoints_in_subprocesses(corpus, tmp_path):
                         "report_cer": False, "report_wer": False}},
     )  # fmt: skip
     exp = tmp_path / "exp"
-    entries = [("wav.scp", "speech", "sound"), ("text.de", "text", "text"), ("text.en", "src_text", "text")]
+    entries = [
+        ("wav.scp", "speech", "sound"),
+        ("text.de", "text", "text"),
+        ("text.en", "src_text", "text"),
+    ]
     tokens = ["--token_list", str(corpus / "tokens.de"), "--src_token_type", "char",
               "--src_token_list", str(corpus / "tokens.en")]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

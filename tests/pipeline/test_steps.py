@@ -35,7 +35,9 @@ def data_dir(tmp_path) -> Path:
     write_map(d / "segments", segments)
     write_map(d / "utt2spk", {u: u.split("-")[0] for u in segments})
     write_map(d / "text.tc.en", {u: f"Sentence {i}." for i, u in enumerate(segments)})
-    write_map(d / "text.tc.de", {u: ("" if i == 3 else f"Satz {i}.") for i, u in enumerate(segments)})
+    write_map(
+        d / "text.tc.de", {u: ("" if i == 3 else f"Satz {i}.") for i, u in enumerate(segments)}
+    )
     return d
 
 
@@ -91,7 +93,10 @@ def test_dump_counts_unreadable_recordings_and_out_of_range_segments(data_dir, t
 
 def test_dump_refuses_shell_pipelines_unless_allowed(data_dir, tmp_path):
     wav = read_map(data_dir / "wav.scp")["talkA"]
-    write_map(data_dir / "wav.scp", {"talkA": f"cat {wav} |", "talkB": read_map(data_dir / "wav.scp")["talkB"]})
+    write_map(
+        data_dir / "wav.scp",
+        {"talkA": f"cat {wav} |", "talkB": read_map(data_dir / "wav.scp")["talkB"]},
+    )
     with pytest.raises(UntrustedCommandError, match="pass --allow-pipes"):
         dump_job(data_dir, tmp_path / "dump", 1, 1)
     report = dump_job(data_dir, tmp_path / "dump2", 1, 1, allow_pipes=True)
@@ -152,7 +157,9 @@ def test_split_keys_and_merge_texts(tmp_path):
     write_map(scp, {f"u{i}": f"/x/{i}.wav" for i in range(5)})
     assert split_keys(scp, 2, tmp_path / "split") == 2
     parts = [read_map(tmp_path / f"split/keys.{j}") for j in (1, 2)]
-    assert sorted(parts[0] | parts[1]) == sorted(read_map(scp)) and not set(parts[0]) & set(parts[1])
+    assert sorted(parts[0] | parts[1]) == sorted(read_map(scp)) and not set(parts[0]) & set(
+        parts[1]
+    )
     assert parts[0]["u0"] == "/x/0.wav"
     assert split_keys(scp, 9, tmp_path / "split9") == 5
     write_map(tmp_path / "h1", {"u0": "a", "u1": "b"})
@@ -174,7 +181,11 @@ def test_resolve_model_falls_back_to_the_average_of_fewer_epochs(tmp_path):
 
     for name in ("valid.acc.ave_1best.pth", "valid.acc.ave_2best.pth", "valid.loss.ave_3best.pth"):
         (tmp_path / name).write_bytes(b"")
-    assert resolve_model_file(tmp_path, "valid.acc.ave_3best.pth").name == "valid.acc.ave_2best.pth"
-    assert resolve_model_file(tmp_path, "valid.loss.ave_3best.pth").name == "valid.loss.ave_3best.pth"
+    assert (
+        resolve_model_file(tmp_path, "valid.acc.ave_3best.pth").name == "valid.acc.ave_2best.pth"
+    )
+    assert (
+        resolve_model_file(tmp_path, "valid.loss.ave_3best.pth").name == "valid.loss.ave_3best.pth"
+    )
     with pytest.raises(FileNotFoundError, match="no valid.bleu.ave_3best.pth"):
         resolve_model_file(tmp_path, "valid.bleu.ave_3best.pth")

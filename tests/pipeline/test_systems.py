@@ -36,10 +36,18 @@ def test_select_adds_the_systems_a_system_initialises_from():
     [
         ("a: {task: st}\n", "system 'a': missing 'config'"),
         ("a: {task: st, config: x.yaml, colour: red}\n", r"unknown keys \['colour'\]"),
-        ("a: {task: st, config: x.yaml, init_from: b, init_param: [encoder:encoder]}\n", "listed before it"),
-        ("b: {task: st, config: x.yaml}\na: {task: asr, config: y.yaml, init_from: b, init_param: x:y}\n",
-         "trains in stage 10, after this system's stage 8"),
-        ("b: {task: asr, config: x.yaml}\na: {task: st, config: y.yaml, init_from: b}\n", "needs init_param"),
+        (
+            "a: {task: st, config: x.yaml, init_from: b, init_param: [encoder:encoder]}\n",
+            "listed before it",
+        ),
+        (
+            "b: {task: st, config: x.yaml}\na: {task: asr, config: y.yaml, init_from: b, init_param: x:y}\n",
+            "trains in stage 10, after this system's stage 8",
+        ),
+        (
+            "b: {task: asr, config: x.yaml}\na: {task: st, config: y.yaml, init_from: b}\n",
+            "needs init_param",
+        ),
     ],
 )
 def test_bad_systems_files_name_the_entry(tmp_path, text, message):

@@ -16,14 +16,18 @@ def test_st_reads_speech_and_both_texts_but_decodes_from_speech_only():
 
 
 def test_asr_is_scored_with_wer_on_source_text_and_mt_reads_text():
-    assert get_task("asr").reference(**LANGS) == "text.lc.rm.en" and get_task("asr").metric == "wer"
+    assert (
+        get_task("asr").reference(**LANGS) == "text.lc.rm.en" and get_task("asr").metric == "wer"
+    )
     mt = get_task("mt")
     assert mt.inputs(**LANGS) == [("text.lc.rm.en", "src_text", "text")] and not mt.speech_input
     assert [TASKS[t].train_stage for t in ("asr", "mt", "st")] == [8, 9, 10]
 
 
 def test_unknown_task_names_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown task 'tts'; the pipeline knows \['asr', 'mt', 'st'"):
+    with pytest.raises(
+        ValueError, match=r"unknown task 'tts'; the pipeline knows \['asr', 'mt', 'st'"
+    ):
         get_task("tts")
 
 

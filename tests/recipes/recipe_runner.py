@@ -31,9 +31,16 @@ def copy_recipe(name: str, dest: Path) -> Path:
 def run_recipe(recipe_dir: Path, args: list[str], env: dict[str, str], timeout: int = 1500):
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **env}
     proc = subprocess.run(
-        ["./run.sh", *args], cwd=recipe_dir, env=full_env, capture_output=True, text=True, timeout=timeout
+        ["./run.sh", *args],
+        cwd=recipe_dir,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     log = recipe_dir / "run.log"
     log.write_text(proc.stdout + proc.stderr)
-    assert proc.returncode == 0, f"run.sh failed ({proc.returncode}); last output:\n{(proc.stdout + proc.stderr)[-5000:]}"
+    assert (
+        proc.returncode == 0
+    ), f"run.sh failed ({proc.returncode}); last output:\n{(proc.stdout + proc.stderr)[-5000:]}"
     return proc

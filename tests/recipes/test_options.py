@@ -22,7 +22,9 @@ echo "stage=${{stage}} test_sets=${{test_sets}} use_gpu=${{use_gpu}}"
 def _run(tmp_path: Path, *args: str, partial: bool = False):
     extra = 'printf "rest:%s\\n" "${remaining_args[@]}"' if partial else ""
     script = tmp_path / "script.sh"
-    script.write_text(SCRIPT.format(options=OPTIONS_SH, partial="--partial" if partial else "", extra=extra))
+    script.write_text(
+        SCRIPT.format(options=OPTIONS_SH, partial="--partial" if partial else "", extra=extra)
+    )
     return subprocess.run(["bash", str(script), *args], capture_output=True, text=True)
 
 
@@ -47,7 +49,18 @@ def test_help_lists_each_option_with_default_and_description(tmp_path):
 
 
 def test_partial_parsing_leaves_other_options_in_order(tmp_path):
-    out = _run(tmp_path, "--stage", "2", "--ngpu", "4", "--systems", "a b", "--use_gpu", "true", partial=True)
+    out = _run(
+        tmp_path,
+        "--stage",
+        "2",
+        "--ngpu",
+        "4",
+        "--systems",
+        "a b",
+        "--use_gpu",
+        "true",
+        partial=True,
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "stage=2 test_sets= use_gpu=true"

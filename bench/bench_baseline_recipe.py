@@ -1,0 +1,90 @@
+"""Benchmark of the MuST-C baseline recipe on the mini corpus (CPU): wall time of every stage, the
+BLEU reached, and the data preparation + audio dump throughput.
+
+    python bench/bench_baseline_recipe.py [--systems st_scratch] [--tgt-lang de] [--fresh]
+
+Runs egs2/mustc_baseline/st1/run.sh --mini_size mini --conf_dir conf/mini (stages 1-13) in the
+recipe directory and writes bench/results/baseline_recipe_mini_<lang>.json. ``--fresh`` removes
+data/, dump/ and exp/ first so every stage is timed; the mini corpus itself is generated once
+(timed separately) under downloads/mini_corpus/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RECIPE = REPO / "egs2" / "mustc_baseline" / "st1"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--systems", default="st_scratch", help="systems to run (space separated)")
+    parser.add_argument("--tgt-lang", default="de")
+    parser.add_argument("--fresh", action="store_true", help="remove data/, dump/, exp/ first")
+    parser.add_argument("--extra", default="", help="extra run.sh arguments")
+    args = parser.parse_args()
+
+    if args.fresh:
+        for name in ("data", "dump", "exp"):
+            shutil.rmtree(RECIPE / name, ignore_errors=True)
+    cmd = ["./run.sh", "--mini_size", "mini", "--conf_dir", "conf/mini", "--tgt_lang", args.tgt_lang,
+           "--nj", "2", "--inference_nj", "2", "--systems", args.systems, *args.extra.split()]  # fmt: skip
+    start = time.time()
+    proc = subprocess.run(
+        cmd, cwd=RECIPE, capture_output=True, text=True, env={**os.environ, "MUSTC": ""}
+    )
+    wall = time.time() - start
+    (RECIPE / "exp" / "bench_run.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise SystemExit(f"run.sh failed ({proc.returncode}); see {RECIPE}/exp/bench_run.log")
+
+    stage_seconds: dict[str, float] = {}
+    for line in (RECIPE / "exp" / "stage_seconds.tsv").read_text().splitlines():
+        stage, seconds, _ = line.split("\t")
+        stage_seconds[stage] = stage_seconds.get(stage, 0) + float(seconds)
+    pair = f"en-{args.tgt_lang}"
+    dumped_hours = sum(
+        json.loads((RECIPE / "dump" / "org" / f"{s}.{pair}" / "dump_report.json").read_text())[
+            "hours"
+        ]
+        for s in ("train", "dev", "tst-COMMON", "tst-HE")
+    )
+    scores = {}
+    for system in args.systems.split():
+        for score in sorted((RECIPE / "exp" / system).glob("decode_*/*/score.json")):
+            data = json.loads(score.read_text())
+            scores[f"{system}/{score.parent.name}"] = {
+                k: data.get(k) for k in ("bleu", "chrf", "ter", "bleu_lc_rm", "wer")
+            }
+    result = {
+        "command": " ".join(cmd),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_avg_at_end": os.getloadavg(),
+        },
+        "wall_seconds_total": round(wall, 1),
+        "stage_seconds": stage_seconds,
+        "scores": scores,
+        "audio_hours_dumped": round(dumped_hours, 3),
+        "prep_plus_dump_hours_per_minute": round(
+            dumped_hours / ((stage_seconds.get("1", 0) + stage_seconds.get("3", 0)) / 60), 3
+        ),
+    }
+    out = REPO / "bench" / "results" / f"baseline_recipe_mini_{args.tgt_lang}.json"
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
