@@ -19,3 +19,23 @@ def quiet_espnet_import() -> None:
         return
     nltk.download = lambda *args, **kwargs: False
     logging.getLogger("nltk").setLevel(logging.CRITICAL)
+
+
+def prepare_espnet_task(task_module: str, task_class: str):
+    """Make an ESPnet task ready for our entrypoints and return its class.
+
+    Registers this package's classes and installs the crash-safe trainer and weights-only model
+    loading (``espnet_ext.training``). Entrypoints call this when they are imported, not only from
+    ``main()``: the DDP workers that ESPnet spawns re-import the entrypoint module without running
+    ``main()``.
+    """
+    import importlib
+
+    quiet_espnet_import()
+    from espnet_ext.registry import register
+    from espnet_ext.training import install
+
+    register()
+    task = getattr(importlib.import_module(task_module), task_class)
+    install(task)
+    return task

@@ -1,12 +1,13 @@
-"""`python -m espnet_ext.bin.mt_train`: ESPnet's `espnet2.bin.mt_train` with this package's classes registered."""
+"""`python -m espnet_ext.bin.mt_train`: ESPnet's `espnet2.bin.mt_train` with this package's
+classes registered, with crash-safe checkpoints (`espnet_ext.training`)."""
 
-from espnet_ext.bin import quiet_espnet_import
-from espnet_ext.registry import register
+from espnet_ext.bin import prepare_espnet_task
+
+# at import time: ESPnet's DDP workers re-import this module without calling main()
+prepare_espnet_task("espnet2.tasks.mt", "MTTask")
 
 
 def main(cmd=None) -> None:
-    quiet_espnet_import()
-    register()
     from espnet2.bin.mt_train import main as espnet_main
 
     espnet_main(cmd)
