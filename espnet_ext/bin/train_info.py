@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 
-from espnet_ext.scoring.train_info import TASKS, train_info, write_train_info
+from espnet_ext.scoring.train_info import train_info, write_train_info
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -28,7 +28,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ngpu", type=int, required=True, help="GPUs used (0 = CPU training)")
     parser.add_argument("--system", default=None, help="system name (default: the exp dir name)")
     parser.add_argument(
-        "--task", choices=TASKS, default=None, help="task (default: config's, else inferred)"
+        "--task", default=None, help="pipeline task name (default: config's, else inferred from it)"
     )
     parser.add_argument(
         "--checkpoint", default=None, help="state dict to count (default: best found in EXP)"

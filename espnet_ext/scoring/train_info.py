@@ -38,7 +38,6 @@ from espnet_ext.training.safe_load import load_weights_only
 
 logger = logging.getLogger(__name__)
 
-TASKS = ("asr", "st", "mt")
 # Preference order; globs are sorted by name within one pattern.
 CHECKPOINT_PATTERNS = (
     "valid.acc.ave.pth",
@@ -158,9 +157,8 @@ def train_info(
         raise FileNotFoundError(f"{config_path}: no training config") from None
     if not isinstance(config, dict):
         raise ValueError(f"{config_path}: expected a mapping, got {type(config).__name__}")
+    # any pipeline task (espnet_ext.pipeline.tasks) may be named; the name only labels the row
     task = task or config.get("task") or infer_task(config)
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; choose one of {list(TASKS)}")
     freeze = list(config.get("freeze_param") or [])
     frozen_json = exp_dir / "frozen_params.json"
     if frozen_json.exists():
