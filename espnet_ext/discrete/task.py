@@ -1,0 +1,126 @@
+"""``DiscreteSTTask``: ESPnet's MT task with the hard-sharing model and its output layers.
+
+The data layout is MT's: ``src_text`` holds joint-vocabulary pieces (read with
+``--src_token_type word --src_token_list <joint>/tokens.txt``), ``text`` the target, tokenised
+with the target SentencePiece model. On top of MT's choices the task adds ``decoder: transducer``
+(ESPnet's ``TransducerDecoder``) with ``joint_net_conf`` (ESPnet's ``JointNetwork``),
+``decoder: none`` (pure CTC), and builds :class:`ESPnetDiscreteSTModel`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from espnet2.asr.ctc import CTC
+from espnet2.asr.decoder.abs_decoder import AbsDecoder
+from espnet2.asr.decoder.transducer_decoder import TransducerDecoder
+from espnet2.asr_transducer.joint_network import JointNetwork
+from espnet2.tasks import mt
+from espnet2.tasks.mt import MTTask
+from espnet2.torch_utils.initialize import initialize
+from espnet2.train.abs_espnet_model import AbsESPnetModel
+from espnet2.train.class_choices import ClassChoices
+from espnet2.utils.nested_dict_action import NestedDictAction
+
+from espnet_ext.discrete.model import ESPnetDiscreteSTModel
+
+log = logging.getLogger(__name__)
+
+# MT's decoders (including those the registry added before this module was imported) + transducer
+decoder_choices = ClassChoices(
+    "decoder",
+    classes=dict(mt.decoder_choices.classes, transducer=TransducerDecoder),
+    type_check=AbsDecoder,
+    default="transformer",
+    optional=True,
+)
+model_choices = ClassChoices(
+    "model",
+    classes=dict(discrete_st=ESPnetDiscreteSTModel),
+    type_check=AbsESPnetModel,
+    default="discrete_st",
+)
+
+
+def _token_list(value, what: str) -> list[str]:
+    if isinstance(value, str):
+        with open(value, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise RuntimeError(f"{what} must be a file or a list, got {type(value).__name__}")
+
+
+class DiscreteSTTask(MTTask):
+    class_choices_list = [
+        mt.frontend_choices,
+        mt.encoder_choices,
+        mt.postencoder_choices,
+        decoder_choices,
+        model_choices,
+    ]
+
+    @classmethod
+    def add_task_arguments(cls, parser: argparse.ArgumentParser):
+        super().add_task_arguments(parser)
+        group = parser.add_argument_group(description="Discrete ST related")
+        group.add_argument(
+            "--joint_net_conf",
+            action=NestedDictAction,
+            default={},
+            help="keyword arguments of the transducer JointNetwork (joint_space_size, "
+            "joint_activation_type)",
+        )
+
+    @classmethod
+    def build_model(cls, args: argparse.Namespace) -> ESPnetDiscreteSTModel:
+        token_list = _token_list(args.token_list, "token_list")
+        src_token_list = _token_list(args.src_token_list, "src_token_list")
+        # keep the lists in config.yaml, so the model is portable
+        args.token_list, args.src_token_list = token_list, src_token_list
+        vocab_size, src_vocab_size = len(token_list), len(src_token_list)
+        log.info("target vocabulary %d, joint source vocabulary %d", vocab_size, src_vocab_size)
+
+        frontend = mt.frontend_choices.get_class(args.frontend)(
+            input_size=src_vocab_size, **args.frontend_conf
+        )
+        encoder = mt.encoder_choices.get_class(args.encoder)(
+            input_size=frontend.output_size(), **args.encoder_conf
+        )
+        enc_size = encoder.output_size()
+        postencoder = None
+        if getattr(args, "postencoder", None) is not None:
+            postencoder = mt.postencoder_choices.get_class(args.postencoder)(
+                input_size=enc_size, **args.postencoder_conf
+            )
+            enc_size = postencoder.output_size()
+
+        decoder, joint_network = None, None
+        if args.decoder == "transducer":
+            decoder = TransducerDecoder(vocab_size, embed_pad=0, **args.decoder_conf)
+            joint_network = JointNetwork(
+                vocab_size, enc_size, decoder.dunits, **args.joint_net_conf
+            )
+        elif args.decoder is not None:
+            decoder = decoder_choices.get_class(args.decoder)(
+                vocab_size=vocab_size, encoder_output_size=enc_size, **args.decoder_conf
+            )
+        ctc = CTC(odim=vocab_size, encoder_output_size=enc_size, **args.ctc_conf)
+
+        model = model_choices.get_class(getattr(args, "model", None) or "discrete_st")(
+            vocab_size=vocab_size,
+            token_list=token_list,
+            src_vocab_size=src_vocab_size,
+            src_token_list=src_token_list,
+            frontend=frontend,
+            encoder=encoder,
+            postencoder=postencoder,
+            decoder=decoder,
+            ctc=ctc,
+            joint_network=joint_network,
+            **args.model_conf,
+        )
+        if args.init is not None:
+            initialize(model, args.init)
+        return model
