@@ -28,19 +28,17 @@ def copy_recipe(name: str, dest: Path) -> Path:
     return dest
 
 
-def run_recipe(recipe_dir: Path, args: list[str], env: dict[str, str], timeout: int = 1500):
+def run_recipe(recipe_dir: Path, args: list[str], env: dict[str, str], timeout: int = 2400):
+    """Run ./run.sh; its output goes to ``recipe_dir/run.log`` as it runs (kept on failure)."""
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **env}
-    proc = subprocess.run(
-        ["./run.sh", *args],
-        cwd=recipe_dir,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
     log = recipe_dir / "run.log"
-    log.write_text(proc.stdout + proc.stderr)
+    with open(log, "w") as f:
+        proc = subprocess.run(
+            ["./run.sh", *args], cwd=recipe_dir, env=full_env, stdout=f, stderr=subprocess.STDOUT,
+            timeout=timeout,
+        )  # fmt: skip
+    output = log.read_text()
     assert (
         proc.returncode == 0
-    ), f"run.sh failed ({proc.returncode}); last output:\n{(proc.stdout + proc.stderr)[-5000:]}"
-    return proc
+    ), f"run.sh failed ({proc.returncode}); last output:\n{output[-5000:]}"
+    return output
