@@ -1,0 +1,142 @@
+"""bench/bench_exporter.py on a tiny run: decode dirs of the cascade and an exporter + its log."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_exporter.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_exporter", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_collects_scores_and_l2_curve(tiny_setup, trained_exporter, tmp_path):
+    from espnet_ext.bin import cascade_inference, exporter_inference, score
+
+    exp = tiny_setup.root / "exp"
+    cascade_dir = exp / "cascade" / "decode_tiny" / "test"
+    exporter_dir = trained_exporter / "decode_tiny" / "test"
+    common = ["--data_dir", str(tiny_setup.data), "--beam_size", "2"]
+    cascade_inference.main(
+        [
+            "--asr_exp",
+            str(tiny_setup.asr_exp),
+            "--mt_exp",
+            str(tiny_setup.mt_exp),
+            "--output_dir",
+            str(cascade_dir),
+            *common,
+        ]
+    )
+    exporter_inference.main(
+        [
+            "--exporter_train_config",
+            str(trained_exporter / "config.yaml"),
+            "--exporter_model_file",
+            str(trained_exporter / "valid.acc.ave.pth"),
+            "--output_dir",
+            str(exporter_dir),
+            *common,
+        ]
+    )
+    for path in (cascade_dir, exporter_dir):
+        score.main(
+            [
+                "--metric",
+                "bleu",
+                "--hyp",
+                str(path / "text"),
+                "--ref",
+                str(tiny_setup.data / "text.tgt"),
+                "--out-dir",
+                str(path),
+            ]
+        )
+    score.main(
+        [
+            "--metric",
+            "wer",
+            "--hyp",
+            str(cascade_dir / "asr_text"),
+            "--ref",
+            str(tiny_setup.data / "text.src"),
+            "--out-dir",
+            str(tmp_path / "wer"),
+        ]
+    )
+
+    out = tmp_path / "exporter.json"
+    load_bench().main(
+        [
+            "--exp-dir",
+            str(exp),
+            "--test-set",
+            "test",
+            "--asr",
+            "",
+            "--mt",
+            "",
+            "--exporters",
+            trained_exporter.name,
+            "--src-ref",
+            str(tiny_setup.data / "text.src"),
+            "--out",
+            str(out),
+        ]
+    )
+    result = json.loads(out.read_text())
+
+    cascade = result["systems"]["cascade"]
+    assert cascade["bleu"] == json.loads((cascade_dir / "score.json").read_text())["bleu"]
+    assert (
+        cascade["ctc_greedy_wer"]
+        == json.loads((tmp_path / "wer" / "score.json").read_text())["wer"]
+    )
+    assert cascade["rtf"] == json.loads((cascade_dir / "rtf.json").read_text())["rtf"]
+    exporter = result["systems"][trained_exporter.name]
+    assert exporter["bleu"] == json.loads((exporter_dir / "score.json").read_text())["bleu"]
+
+    # the L2 curve from the log agrees with the trainer's own records (log shows 3 decimals)
+    curve = result["l2_over_training"][trained_exporter.name]
+    stats = torch.load(
+        trained_exporter / "checkpoint.pth", map_location="cpu", weights_only=False
+    )["reporter"]["stats"]
+    assert [row["epoch"] for row in curve] == sorted(stats) == [1, 2]
+    for row in curve:
+        for split in ("train", "valid"):
+            for key in ("l2", "l2_dist", "ce"):
+                expected = stats[row["epoch"]][split][key]
+                assert row[f"{split}_{key}"] == pytest.approx(expected, rel=1e-3, abs=1e-3)
+
+
+def test_bench_reports_missing_inputs(tiny_setup, tmp_path):
+    bench = load_bench()
+    with pytest.raises(FileNotFoundError, match="expected one decode_"):
+        bench.main(
+            [
+                "--exp-dir",
+                str(tmp_path),
+                "--test-set",
+                "test",
+                "--asr",
+                "",
+                "--mt",
+                "",
+                "--exporters",
+                "--out",
+                str(tmp_path / "x.json"),
+            ]
+        )
+    log = tmp_path / "train.log"
+    log.write_text("1epoch results: [train] loss=1.0, acc=0.5, [valid] loss=1.1\n")
+    with pytest.raises(ValueError, match="no l2 statistics"):
+        bench.parse_epochs(log)
