@@ -58,6 +58,9 @@ def get_parser() -> argparse.ArgumentParser:
     group.add_argument("--st_train_config", required=True, help="the model's config.yaml")
     group.add_argument("--st_model_file", required=True, help="the model's .pth")
     group = parser.add_argument_group("beam search")
+    group.add_argument(
+        "--config", default=None, help="YAML file of decoding options (ESPnet's decode configs)"
+    )
     group.add_argument("--beam_size", type=int, default=20, help="hypotheses per utterance")
     group.add_argument("--nbest", type=int, default=1, help="hypotheses written per utterance")
     group.add_argument("--penalty", type=float, default=0.0, help="bonus per output token")
@@ -117,8 +120,27 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """Options from ``--config`` (a YAML decoding config, as ESPnet's inference takes) are
+    defaults that the command line overrides."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config", default=None)
+    known, _ = pre.parse_known_args(argv)
+    if known.config:
+        import yaml
+
+        with open(known.config, encoding="utf-8") as f:
+            config = yaml.safe_load(f) or {}
+        valid = {a.dest for a in parser._actions}
+        unknown = sorted(set(config) - valid)
+        if unknown:
+            parser.error(f"{known.config}: unknown decoding options {unknown}")
+        parser.set_defaults(**config)
+    return parser.parse_args(argv)
+
+
 def main(argv=None) -> None:
-    args = get_parser().parse_args(argv)
+    args = _parse(get_parser(), argv)
     logging.basicConfig(
         level=args.log_level,
         format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",

@@ -10,7 +10,7 @@ Data file templates may use ``{src_case}``, ``{src_lang}``, ``{tgt_case}`` and `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ class PipelineTask:
     # where each decoding job writes its Kaldi text, relative to its output dir
     inference_text: str = "1best_recog/text"
     target_name: str = "text"
+    # options the pipeline always passes to the decoding entrypoint
+    inference_args: str = "--batch_size 1"
+    # ESPnet's own one-utterance-at-a-time decoder, used instead of a batched inference_module
+    # when st.sh runs with --espnet_decoder true; empty: the task has no alternative
+    espnet_inference_module: str = ""
     # run as `python -m <module> --exp-dir EXP --model-file FILE` after training (e.g. to export a
     # Hugging Face model that later systems load by path); empty: nothing to run
     post_train_module: str = ""
@@ -78,10 +83,30 @@ TASKS: dict[str, PipelineTask] = {
     for t in (
         _espnet("asr", 8, (SPEECH, SRC_AS_TARGET), ("speech",), "src", "wer"),
         _espnet("mt", 9, (SRC_TEXT, TGT_TEXT), ("src_text",), "tgt+src", "bleu"),
-        # src_text is the ST model's auxiliary (ASR/MT multi-task) target, not a decoding input
-        _espnet("st", 10, (SPEECH, SRC_TEXT, TGT_TEXT), ("speech",), "tgt+src", "bleu"),
     )
 }
+# ST decodes with the batched beam search (espnet_ext.decoding); src_text is the ST model's
+# auxiliary (ASR/MT multi-task) target, not a decoding input
+TASKS["st"] = replace(
+    _espnet("st", 10, (SPEECH, SRC_TEXT, TGT_TEXT), ("speech",), "tgt+src", "bleu"),
+    inference_module="espnet_ext.bin.st_decode",
+    inference_args="",
+    espnet_inference_module="espnet_ext.bin.st_inference",
+)
+# the exporter (espnet_ext/exporter): ASR encoder -> exporter -> MT model named in its config
+TASKS["exporter"] = PipelineTask(
+    name="exporter",
+    train_stage=10,
+    data=(SPEECH, SRC_TEXT, TGT_TEXT),
+    inference_inputs=("speech",),
+    tokens="tgt+src",
+    metric="bleu",
+    train_module="espnet_ext.bin.exporter_train",
+    inference_module="espnet_ext.bin.exporter_inference",
+    config_option="--exporter_train_config",
+    model_option="--exporter_model_file",
+    inference_text="text",
+)
 
 
 # Connectors (issue 6). hf_mt: the recipe's own Marian MT model on the corpus text, exported after

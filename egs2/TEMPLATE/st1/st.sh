@@ -74,8 +74,10 @@ conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or co
 train_args=                # extra arguments for every training job
 inference_args=            # extra arguments for every decoding job
 inference_model=valid.acc.ave.pth  # checkpoint for decoding, packing, init_param (an n-best average falls back to fewer epochs)
+espnet_decoder=false       # stage 11: decode ST with ESPnet's st_inference (one utterance at a time) instead of the batched decoder
+inference_batch_bins=4000000  # stage 11: samples per batch of the batched decoder (padding included)
 inference_tag=             # decode dir name; default decode_<inference config name without decode_>
-pack_models=true           # stage 13: pack each system with espnet2.bin.pack
+pack_models=true           # stage 13: pack each system (python -m espnet_ext.bin.pack)
 results_hook=              # stage 13: a recipe's extra analysis, run as <hook> --expdir E --dumpdir D --test_sets "..." --systems "..."
 # --- end options ---
 
@@ -339,10 +341,17 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             _first=$(task_field "${task}" first_input)
             _nj=$(pipe split-keys --scp "${_data}/${_first}" --nj "${inference_nj}" --out-dir "${_logdir}")
             log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
+            _module=$(task_field "${task}" inference_module)
+            _iargs=$(task_field "${task}" inference_args)
+            if [ "${_iargs}" = "" ]; then _iargs="--batch_bins ${inference_batch_bins}"; fi
+            if [ "${espnet_decoder}" = true ] && [ -n "$(task_field "${task}" espnet_inference_module)" ]; then
+                _module=$(task_field "${task}" espnet_inference_module)
+                _iargs="--batch_size 1"
+            fi
             _start=${SECONDS}
             # shellcheck disable=SC2086
             ${decode_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
-                ${python} -m "$(task_field "${task}" inference_module)" --ngpu 0 --batch_size 1 \
+                ${python} -m "${_module}" --ngpu 0 ${_iargs} \
                 $(data_args "${task}" "" "${_data}" --inputs-only) --key_file "${_logdir}/keys.JOB" \
                 "$(task_field "${task}" config_option)" "${exp}/config.yaml" \
                 "$(task_field "${task}" model_option)" "$(model_file "${exp}")" \
@@ -384,16 +393,10 @@ if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     fi
     if [ "${pack_models}" = true ]; then
         for system in ${all_systems}; do
-            task=$(field "${system}" task)
             exp=${expdir}/${system}
-            case ${task} in
-                asr) _tokens=${src_token_dir} ;;
-                st) _tokens=${tgt_token_dir} ;;
-                *) log "  ${system}: espnet2.bin.pack has no ${task} packer; not packed"; continue ;;
-            esac
-            ${python} -m espnet2.bin.pack "${task}" --"${task}"_train_config "${exp}/config.yaml" \
-                --"${task}"_model_file "$(model_file "${exp}")" --option "${_tokens}/bpe.model" \
-                --outpath "${exp}/packed/${system}.zip" > "${exp}/pack.log" 2>&1 \
+            ${python} -m espnet_ext.bin.pack --exp-dir "${exp}" --model-file "$(basename "$(model_file "${exp}")")" \
+                --inference-config "${conf_dir}/$(field "${system}" inference_config)" \
+                --out "${exp}/packed/${system}.zip" > "${exp}/pack.log" 2>&1 \
                 || die "packing ${system} failed; see ${exp}/pack.log"
             log "  packed ${exp}/packed/${system}.zip"
         done
