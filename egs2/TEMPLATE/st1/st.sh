@@ -67,7 +67,8 @@ tgt_case=tc                # target text variant
 src_nbpe=1000              # source SentencePiece vocabulary size
 tgt_nbpe=1000              # target SentencePiece vocabulary size
 bpemode=unigram            # SentencePiece model type: unigram | bpe
-extra_feats=none           # stage 6: none (only value this recipe family provides so far)
+extra_feats=none           # stage 6: none | units (discrete speech units, scripts/units.sh)
+units_opts=                # stage 6: further scripts/units.sh options, e.g. "--feature_type s3prl --layer 21"
 systems_file=conf/systems.yaml  # the systems this recipe can train (see espnet_ext/pipeline/systems.py)
 systems=                   # systems to run, space separated; empty: every system in systems_file
 conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or conf/mini (CPU)
@@ -188,7 +189,17 @@ fi
 if [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
     case ${extra_feats} in
         none) begin_stage 6 "extra features: none for this recipe (extra_feats=none)" ;;
-        *) die "unknown extra_feats '${extra_feats}'; this pipeline knows: none" ;;
+        units)
+            begin_stage 6 "discrete speech units (scripts/units.sh ${units_opts}) -> ${dumpdir}/units/"
+            need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
+            need "${src_token_dir}/bpe.model" 5
+            # shellcheck disable=SC2086
+            scripts/units.sh --train_set "${train_dump_set}" --sets "${train_dump_set} ${valid_set} ${test_sets}" \
+                --dumpdir "${dumpdir}" --nj "${nj}" --ngpu "${ngpu}" --python "${python}" --fs "${fs}" \
+                --src_bpe_dir "${src_token_dir}" --src_text "text.${src_case}.${src_lang}" \
+                --tgt_text "text.${tgt_case}.${tgt_lang}" ${units_opts}
+            ;;
+        *) die "unknown extra_feats '${extra_feats}'; this pipeline knows: none, units" ;;
     esac
 fi
 
