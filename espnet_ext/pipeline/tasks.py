@@ -109,39 +109,6 @@ TASKS["exporter"] = PipelineTask(
 )
 
 
-# Connectors (issue 6). hf_mt: the recipe's own Marian MT model on the corpus text, exported after
-# training to EXP/hf_model, which connector configs load by path like any Hugging Face MT model.
-# connector: frozen speech encoder + trained connector + frozen MT model; the target text is
-# tokenized by the MT model's own tokenizer, so it takes no token lists.
-TASKS["hf_mt"] = PipelineTask(
-    name="hf_mt",
-    train_stage=9,
-    data=(SRC_TEXT, TGT_TEXT),
-    inference_inputs=("src_text",),
-    tokens="tgt+src",
-    metric="bleu",
-    train_module="espnet_ext.bin.hf_mt_train",
-    inference_module="espnet_ext.bin.hf_mt_inference",
-    config_option="--train_config",
-    model_option="--model_file",
-    inference_text="text",
-    post_train_module="espnet_ext.bin.hf_mt_export",
-)
-TASKS["connector"] = PipelineTask(
-    name="connector",
-    train_stage=10,
-    data=(SPEECH, TGT_TEXT),
-    inference_inputs=("speech",),
-    tokens="none",
-    metric="bleu",
-    train_module="espnet_ext.bin.connector_train",
-    inference_module="espnet_ext.bin.connector_inference",
-    config_option="--train_config",
-    model_option="--model_file",
-    inference_text="text",
-)
-
-
 def get_task(name: str) -> PipelineTask:
     try:
         return TASKS[name]

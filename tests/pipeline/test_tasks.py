@@ -25,10 +25,9 @@ def test_asr_is_scored_with_wer_on_source_text_and_mt_reads_text():
 
 
 def test_unknown_task_names_the_known_ones():
-    with pytest.raises(
-        ValueError, match=r"unknown task 'tts'; the pipeline knows \['asr', 'mt', 'st'"
-    ):
+    with pytest.raises(ValueError, match=r"unknown task 'tts'; the pipeline knows \[") as error:
         get_task("tts")
+    assert all(repr(t) in str(error.value) for t in ("asr", "exporter", "mt", "st"))
 
 
 def test_cli_prints_espnet_options(capsys):

@@ -61,7 +61,7 @@ def test_baseline_recipe_local_backend(tmp_path, mini_corpus_root):
         assert isinstance(value, float) and math.isfinite(value) and value >= 0, row
     # the same numbers as the Markdown table the user reads
     table = parse_markdown_table((recipe / "exp" / "RESULTS.md").read_text())
-    assert {r["system"] for r in table} >= set(systems)
+    assert {r["System"] for r in table} >= set(systems)
     # stage 1 validated the data dirs and recorded what preparation kept
     report = json.loads((recipe / "data" / "train.en-de" / "prep_report.json").read_text())
     assert (
