@@ -121,8 +121,9 @@ def test_train_with_espnet_trainer_then_decode(tmp_path, dump_dir, whisper_dir, 
     rtf = json.loads((out / "rtf.json").read_text())
     audio = sum(int(s.split()[1]) for s in (dump_dir / "speech_shape").read_text().splitlines())
     assert rtf["n_utts"] == 4 and rtf["audio_seconds"] == pytest.approx(audio / FS, abs=1e-3)
+    # decode_seconds is stored rounded to milliseconds, so the ratio agrees only to about 1 %
     assert rtf["decode_seconds"] > 0 and rtf["rtf"] == pytest.approx(
-        rtf["decode_seconds"] / rtf["audio_seconds"], rel=1e-3
+        rtf["decode_seconds"] / rtf["audio_seconds"], rel=0.02
     )
     assert not (out / "text.partial.jsonl").exists()
 
