@@ -155,6 +155,10 @@ class SafeTrainer(Trainer):
         if run.writes:
             criteria = run.options.best_model_criterion if run.options is not None else ()
             restore_epoch_files(checkpoint_dir, reporter, states["model"], criteria)
+            if run.options is not None:
+                prune_epoch_files(
+                    checkpoint_dir, reporter, criteria, run.options.keep_nbest_models
+                )
 
 
 def restore_epoch_files(checkpoint_dir: CheckpointDir, reporter, model_state, criteria) -> None:
@@ -178,6 +182,36 @@ def restore_epoch_files(checkpoint_dir: CheckpointDir, reporter, model_state, cr
             replace_symlink(checkpoint_dir.path / f"{phase}.{key}.best.pth", best)
         else:
             logger.warning("%s.%s.best.pth: best model file %s is gone", phase, key, best)
+
+
+def prune_epoch_files(
+    checkpoint_dir: CheckpointDir, reporter, criteria, keep_nbest_models
+) -> None:
+    """Redo ESPnet's last step of an epoch, which a kill after the checkpoint may have skipped:
+    delete the model files of earlier epochs that are in no criterion's n-best. Without it, a run
+    killed after its final checkpoint keeps them for good, as the resumed run trains no epoch."""
+    epoch = reporter.get_epoch()
+    keep = (
+        keep_nbest_models if isinstance(keep_nbest_models, int) else max(keep_nbest_models or [1])
+    )
+    nbests = set().union(
+        *[
+            set(reporter.sort_epochs(phase, key, mode)[:keep])
+            for phase, key, mode in criteria
+            if reporter.has(phase, key)
+        ]
+    )
+    removed = []
+    for e in range(1, epoch):
+        path = checkpoint_dir.path / f"{e}epoch.pth"
+        if path.exists() and e not in nbests:
+            path.unlink()
+            removed.append(path.name)
+    if removed:
+        checkpoint_dir.update_manifest({})
+        logger.info(
+            "Removed model files outside the n-best left by the interrupted run: %s", removed
+        )
 
 
 def _safe_trainer_for(trainer: type) -> type:

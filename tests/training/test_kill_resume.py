@@ -34,7 +34,7 @@ from tests.fixtures.training import (
     write_corpus,
 )
 
-MAX_EPOCH = 12
+MAX_EPOCH = 30  # room for six kills of up to 3 epochs + 0.4 s each on a fast machine
 REPO = Path(__file__).resolve().parents[2]
 # What each kill waits for. "random": the run's 1st, 2nd or 3rd epoch start, then a random
 # delay; the others slow down fsync (SLOW_FSYNC_S) of the named files and kill inside that write.

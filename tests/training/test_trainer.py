@@ -164,3 +164,19 @@ def test_install_loads_model_files_weights_only(trained, exp, tmp_path):
         MTTask.build_model_from_file(config, exp / "latest.pth", "cpu")
     with pytest.raises(CheckpointError, match="2epoch.pth: refusing to load"):
         abs_task.load_pretrained_model(str(exp / "latest.pth"), model, False, "cpu")
+
+
+def test_resume_after_final_checkpoint_prunes_epoch_files_outside_nbest(trained, exp, caplog):
+    """A kill between the last checkpoint and ESPnet's pruning leaves old model files; the
+    resumed run, which trains no epoch, removes them (here: keep 1 instead of 2)."""
+    stats = load_weights_only(exp / CHECKPOINT)["reporter"]["stats"]
+    losses = {e: float(s["valid"]["loss"]) for e, s in stats.items()}
+    with caplog.at_level(logging.INFO):
+        train(trained[0], exp, 2, "--resume", "true", "--keep_nbest_models", "1")
+    kept = {p.name for p in exp.glob("*epoch.pth")}
+    best = min(losses, key=losses.get)
+    assert kept == {"2epoch.pth", f"{best}epoch.pth"}, (kept, losses)
+    assert set(CheckpointDir(exp).read_manifest()) >= kept
+    if best == 2:
+        assert "1epoch.pth" not in CheckpointDir(exp).read_manifest()
+        assert "left by the interrupted run: ['1epoch.pth']" in caplog.text
