@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from espnet_ext.corpus.audio_info import END_TOLERANCE_S
-from espnet_ext.corpus.kaldi import CorpusError
+from espnet_ext.corpus.cli import add_preparation_options, run_preparation
 from espnet_ext.corpus.mustc import MUSTC_SPLITS, prepare_mustc
-from espnet_ext.corpus.segments import LONG_SEGMENT_S
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -21,47 +18,15 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus-dir", required=True, help="dir holding en-XX/ ($MUSTC)")
     parser.add_argument("--pair", required=True, help="language pair, e.g. en-de")
     parser.add_argument("--out-dir", required=True, help="where <split>.<pair>/ dirs go")
-    parser.add_argument(
-        "--splits", default=",".join(MUSTC_SPLITS), help="comma-separated split names"
-    )
-    parser.add_argument("--nj", type=int, default=1, help="parallel jobs for normalisation")
-    parser.add_argument(
-        "--force", action="store_true", help="redo splits that are complete and up to date"
-    )
-    parser.add_argument(
-        "--tolerance",
-        type=float,
-        default=END_TOLERANCE_S,
-        help="seconds a segment may end after its wav before it is skipped",
-    )
-    parser.add_argument(
-        "--long-segment-s",
-        type=float,
-        default=LONG_SEGMENT_S,
-        help="segments longer than this are kept but noted in the report",
-    )
+    add_preparation_options(parser, MUSTC_SPLITS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    splits = [s for s in args.splits.split(",") if s]
-    try:
-        prepare_mustc(
-            args.corpus_dir,
-            args.out_dir,
-            args.pair,
-            splits,
-            args.nj,
-            force=args.force,
-            tolerance=args.tolerance,
-            long_segment_s=args.long_segment_s,
-        )
-    except CorpusError as e:
-        print(f"prepare_mustc: error: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return run_preparation(
+        "prepare_mustc", prepare_mustc, args, args.corpus_dir, args.out_dir, args.pair
+    )
 
 
 if __name__ == "__main__":

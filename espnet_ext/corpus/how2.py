@@ -25,22 +25,13 @@ ids as ``id``. Skips: see :mod:`espnet_ext.corpus.segments`.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from espnet_ext.corpus.audio_info import END_TOLERANCE_S
 from espnet_ext.corpus.kaldi import CorpusError, parse_kaldi_line, read_lines
-from espnet_ext.corpus.report import SkipReport
-from espnet_ext.corpus.segments import (
-    LONG_SEGMENT_S,
-    RawSegment,
-    build_data_dir,
-    fingerprint,
-    up_to_date_report,
-    write_prepared_dir,
-)
+from espnet_ext.corpus.segments import LONG_SEGMENT_S, RawSegment, prepare_split
 
 HOW2_SPLITS = ("train", "val", "dev5")
 PAIR = "en-pt"
@@ -155,30 +146,19 @@ def prepare_how2_split(
     audio_dir = Path(audio_dir)
     if not audio_dir.is_dir():
         raise CorpusError(f"{audio_dir}: audio dir missing (one <video_id>.wav per video)")
-    dest = Path(out_dir) / f"{split}.{PAIR}"
     inputs = [split_dir / n for n in ("id", "text.id.en", "text.id.pt", "segments")]
     inputs += sorted(e.path for e in os.scandir(audio_dir))
-    options = {"corpus": "how2", "tolerance": tolerance, "long_segment_s": long_segment_s}
-    digest = fingerprint([os.path.abspath(p) for p in inputs], options)
-    stored = None if force else up_to_date_report(dest, digest)
-    if stored is not None:
-        logging.info("%s: up to date, not redone (inputs unchanged)", dest)
-        return stored
-
-    logging.info("%s: preparing from %s with audio from %s", dest, split_dir, audio_dir)
-    segments, recordings = read_split(split_dir, audio_dir)
-    report = SkipReport(f"{split}.{PAIR}")
-    data, durations = build_data_dir(
-        segments,
-        recordings,
+    return prepare_split(
+        Path(out_dir) / f"{split}.{PAIR}",
+        inputs,
+        lambda: read_split(split_dir, audio_dir),
         ("en", "pt"),
-        report,
+        corpus="how2",
+        source=f"{split_dir} with audio from {audio_dir}",
         nj=nj,
+        force=force,
         tolerance=tolerance,
         long_segment_s=long_segment_s,
-    )
-    return write_prepared_dir(
-        data, report, dest, rec_durations=durations, digest=digest, tolerance=tolerance
     )
 
 

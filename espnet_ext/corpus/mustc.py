@@ -28,7 +28,6 @@ counted: see :mod:`espnet_ext.corpus.segments`.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import re
@@ -39,15 +38,7 @@ import yaml
 
 from espnet_ext.corpus.audio_info import END_TOLERANCE_S
 from espnet_ext.corpus.kaldi import CorpusError, decode_utf8, read_lines
-from espnet_ext.corpus.report import SkipReport
-from espnet_ext.corpus.segments import (
-    LONG_SEGMENT_S,
-    RawSegment,
-    build_data_dir,
-    fingerprint,
-    up_to_date_report,
-    write_prepared_dir,
-)
+from espnet_ext.corpus.segments import LONG_SEGMENT_S, RawSegment, prepare_split
 
 MUSTC_SPLITS = ("train", "dev", "tst-COMMON", "tst-HE")
 SOURCE_LANG = "en"
@@ -219,27 +210,17 @@ def prepare_mustc_split(
     wav_dir = split_dir / "wav"
     if wav_dir.is_dir():
         inputs += sorted(e.path for e in os.scandir(wav_dir))
-    options = {"corpus": "mustc", "tolerance": tolerance, "long_segment_s": long_segment_s}
-    digest = fingerprint([os.path.abspath(p) for p in inputs], options)
-    stored = None if force else up_to_date_report(dest, digest)
-    if stored is not None:
-        logging.info("%s: up to date, not redone (inputs unchanged)", dest)
-        return stored
-
-    logging.info("%s: preparing from %s", dest, split_dir)
-    segments, recordings = read_split(root, split, tgt)
-    report = SkipReport(f"{split}.{pair}")
-    data, durations = build_data_dir(
-        segments,
-        recordings,
+    return prepare_split(
+        dest,
+        inputs,
+        lambda: read_split(root, split, tgt),
         (SOURCE_LANG, tgt),
-        report,
+        corpus="mustc",
+        source=str(split_dir),
         nj=nj,
+        force=force,
         tolerance=tolerance,
         long_segment_s=long_segment_s,
-    )
-    return write_prepared_dir(
-        data, report, dest, rec_durations=durations, digest=digest, tolerance=tolerance
     )
 
 

@@ -29,7 +29,7 @@ import logging
 import math
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,3 +256,43 @@ def write_prepared_dir(
         shutil.rmtree(old)
     report.log_summary()
     return report.summary()
+
+
+def prepare_split(
+    dest: str | os.PathLike,
+    inputs: Sequence[str | os.PathLike],
+    read: Callable[[], tuple[list[RawSegment], Mapping]],
+    langs: Sequence[str],
+    *,
+    corpus: str,
+    source: str,
+    nj: int = 1,
+    force: bool = False,
+    tolerance: float = END_TOLERANCE_S,
+    long_segment_s: float = LONG_SEGMENT_S,
+) -> dict:
+    """The steps every corpus reader shares: skip ``dest`` when it was completed from the same
+    ``inputs`` (files) and options, else ``read()`` the release's segments and recordings,
+    build the data dir and write it with its report. Returns the report summary."""
+    dest = Path(dest)
+    options = {"corpus": corpus, "tolerance": tolerance, "long_segment_s": long_segment_s}
+    digest = fingerprint([os.path.abspath(p) for p in inputs], options)
+    stored = None if force else up_to_date_report(dest, digest)
+    if stored is not None:
+        logging.info("%s: up to date, not redone (inputs unchanged)", dest)
+        return stored
+    logging.info("%s: preparing from %s", dest, source)
+    segments, recordings = read()
+    report = SkipReport(dest.name)
+    data, durations = build_data_dir(
+        segments,
+        recordings,
+        langs,
+        report,
+        nj=nj,
+        tolerance=tolerance,
+        long_segment_s=long_segment_s,
+    )
+    return write_prepared_dir(
+        data, report, dest, rec_durations=durations, digest=digest, tolerance=tolerance
+    )

@@ -106,7 +106,7 @@ def test_cli_does_not_swallow_unexpected_errors(faulty, tmp_path, monkeypatch):
     def bug(*args, **kwargs):
         raise ZeroDivisionError("a bug, not a corpus fault")
 
-    monkeypatch.setattr("espnet_ext.corpus.mustc.build_data_dir", bug)
+    monkeypatch.setattr("espnet_ext.corpus.segments.build_data_dir", bug)
     args = ["--corpus-dir", str(faulty.corpus_dir), "--pair", "en-de", "--out-dir", str(tmp_path)]
     with pytest.raises(ZeroDivisionError):
         prepare_main([*args, "--splits", "train"])

@@ -86,7 +86,7 @@ def test_rerun_skips_finished_work_and_redoes_changed_input(release, tmp_path, m
     def fail(*args, **kwargs):
         raise AssertionError("up-to-date split was prepared again")
 
-    monkeypatch.setattr("espnet_ext.corpus.mustc.build_data_dir", fail)
+    monkeypatch.setattr("espnet_ext.corpus.segments.build_data_dir", fail)
     assert (
         prepare_mustc(release, tmp_path / "data", "en-de", splits=["train"])["train"]["kept"] == 3
     )
