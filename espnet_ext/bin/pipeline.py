@@ -170,7 +170,15 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--field",
         required=True,
-        choices=["task", "config", "inference_config", "init_from", "init_param", "train_stage"],
+        choices=[
+            "task",
+            "config",
+            "inference_config",
+            "init_from",
+            "init_param",
+            "needs",
+            "train_stage",
+        ],
     )
     p.set_defaults(func=_system_field)
 
@@ -179,7 +187,8 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--field", required=True, choices=[
         "train_stage", "metric", "tokens", "train_module", "inference_module", "config_option",
         "model_option", "inference_text", "speech_input", "reference", "first_input",
-        "post_train_module", "inference_args", "espnet_inference_module"])  # fmt: skip
+        "post_train_module", "inference_args", "espnet_inference_module",
+        "stats_at_training"])  # fmt: skip
     p.set_defaults(func=_task)
 
     p = sub.add_parser("task-data", help="ESPnet data options of a task for one data dir")

@@ -34,7 +34,7 @@ from espnet2.train.preprocessor import AbsPreprocessor
 from espnet2.train.trainer import Trainer
 from espnet2.utils.get_default_kwargs import get_default_kwargs
 from espnet2.utils.nested_dict_action import NestedDictAction
-from espnet2.utils.types import str_or_none
+from espnet2.utils.types import str2bool, str_or_none
 
 from espnet_ext.connectors.abs_connector import AbsConnector
 from espnet_ext.connectors.espnet_model import FROZEN_PREFIXES, ESPnetConnectorSTModel
@@ -59,6 +59,11 @@ connector_choices = ClassChoices(
     type_check=AbsConnector,
     default="ste",
 )
+# The frozen speech encoders normalise their own input (Whisper's log-mel scaling, the ESPnet ASR
+# model's own normaliser), so "none" is the only choice. The option exists because the stage
+# pipeline gives ESPnet's normalisation options (--normalize, --normalize_conf) to every task
+# that reads audio; like ESPnet's own tasks with `normalize: none`, normalize_conf is then unused.
+normalize_choices = ClassChoices("normalize", classes=dict(), optional=True, default=None)
 
 
 class MTTokenizerPreprocessor(AbsPreprocessor):
@@ -89,7 +94,7 @@ class ConnectorSTTask(AbsTask):
     """Frozen speech encoder + trainable connector + frozen Hugging Face MT model."""
 
     num_optimizers: int = 1
-    class_choices_list = [speech_encoder_choices, connector_choices]
+    class_choices_list = [speech_encoder_choices, connector_choices, normalize_choices]
     trainer = Trainer
 
     @classmethod
@@ -103,6 +108,12 @@ class ConnectorSTTask(AbsTask):
             default=None,
             help="Hugging Face seq2seq MT model (hub name or local directory); its tokenizer "
             "tokenizes the target text",
+        )
+        group.add_argument(
+            "--use_preprocessor",
+            type=str2bool,
+            default=True,
+            help="tokenize the target text with the MT tokenizer (required for training)",
         )
         group.add_argument(
             "--model_conf",
@@ -119,6 +130,9 @@ class ConnectorSTTask(AbsTask):
 
     @classmethod
     def build_preprocess_fn(cls, args: argparse.Namespace, train: bool) -> Callable:
+        # decoding configs written before this option existed have no use_preprocessor
+        if not getattr(args, "use_preprocessor", True):
+            raise ValueError("--use_preprocessor false: the targets must be MT-tokenized")
         return MTTokenizerPreprocessor(train, args.mt_name_or_path)
 
     @classmethod
@@ -153,6 +167,10 @@ class ConnectorSTTask(AbsTask):
         )
         freeze = list(getattr(args, "freeze_param", None) or [])
         args.freeze_param = freeze + [p for p in FROZEN_PREFIXES if p not in freeze]
+        # normalize is always none here: statistics the pipeline names in --normalize_conf are never
+        # read, so config.yaml (written after build_model) does not refer to them
+        if getattr(args, "normalize_conf", None):
+            args.normalize_conf = {}
         counts = model.param_counts()
         logging.info(
             "connector model: %d trainable of %d parameters (%.2f%%); frozen: %s",

@@ -12,9 +12,14 @@ One entry per system; the pipeline trains and decodes the selected ones (``--sys
       inference_config: decode_st.yaml
       init_from: asr                 # another system, trained first
       init_param: [encoder:encoder]  # ESPnet --init_param src_key:dst_key, applied to its model
+    qformer_ecd:
+      task: connector
+      config: connector_qformer_ecd.yaml
+      needs: [asr, mt]               # systems whose trained models its config loads by path
 
 Each task trains in its stage (espnet_ext.pipeline.tasks: asr 8, mt 9, st and the methods' tasks 10);
-``init_from`` must name a system trained in the same or an earlier stage, listed before it.
+``init_from`` and every entry of ``needs`` must name a system trained in the same or an earlier
+stage, listed before it; selecting a system selects them too.
 """
 
 from __future__ import annotations
@@ -26,7 +31,15 @@ import yaml
 
 from espnet_ext.pipeline.tasks import get_task
 
-KNOWN_KEYS = {"task", "config", "inference_config", "init_from", "init_param", "description"}
+KNOWN_KEYS = {
+    "task",
+    "config",
+    "inference_config",
+    "init_from",
+    "init_param",
+    "needs",
+    "description",
+}
 
 
 class SystemsConfigError(ValueError):
@@ -41,7 +54,13 @@ class System:
     inference_config: str | None = None
     init_from: str | None = None
     init_param: tuple[str, ...] = field(default_factory=tuple)
+    needs: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """The systems that must be trained before this one."""
+        return (self.init_from, *self.needs) if self.init_from else self.needs
 
     @property
     def train_stage(self) -> int:
@@ -72,46 +91,54 @@ def load_systems(path: str | Path) -> dict[str, System]:
             get_task(str(entry["task"]))
         except ValueError as e:
             raise SystemsConfigError(f"{where}: {e}") from None
-        init_param = entry.get("init_param") or []
-        if isinstance(init_param, str):
-            init_param = [init_param]
+        init_param, needs = (_str_list(entry.get(key)) for key in ("init_param", "needs"))
         system = System(
             name=str(name),
             task=str(entry["task"]),
             config=str(entry["config"]),
             inference_config=entry.get("inference_config"),
             init_from=entry.get("init_from"),
-            init_param=tuple(str(p) for p in init_param),
+            init_param=init_param,
+            needs=needs,
             description=str(entry.get("description", "")),
         )
-        if system.init_from is not None:
-            source = systems.get(system.init_from)
-            if source is None:
-                raise SystemsConfigError(
-                    f"{where}: init_from {system.init_from!r} must name a system listed before it"
-                )
-            if source.train_stage > system.train_stage:
-                raise SystemsConfigError(
-                    f"{where}: init_from {source.name!r} trains in stage {source.train_stage}, "
-                    f"after this system's stage {system.train_stage}"
-                )
-            if not system.init_param:
-                raise SystemsConfigError(f"{where}: init_from needs init_param (src_key:dst_key)")
+        for key, names in (("init_from", system.init_from and [system.init_from]), ("needs", needs)):
+            for source_name in names or ():
+                source = systems.get(source_name)
+                if source is None:
+                    raise SystemsConfigError(
+                        f"{where}: {key} {source_name!r} must name a system listed before it"
+                    )
+                if source.train_stage > system.train_stage:
+                    raise SystemsConfigError(
+                        f"{where}: {key} {source.name!r} trains in stage {source.train_stage}, "
+                        f"after this system's stage {system.train_stage}"
+                    )
+        if system.init_from is not None and not system.init_param:
+            raise SystemsConfigError(f"{where}: init_from needs init_param (src_key:dst_key)")
         systems[system.name] = system
     return systems
 
 
 def select(systems: dict[str, System], names: str | list[str] | None) -> list[System]:
-    """The systems named (space/comma separated), plus the systems they initialise from."""
+    """The systems named (space/comma separated), plus the systems they depend on."""
     if names is None or (isinstance(names, str) and not names.strip()):
         return list(systems.values())
     if isinstance(names, str):
         names = names.replace(",", " ").split()
     wanted: set[str] = set()
-    for name in names:
+    todo = list(names)
+    while todo:
+        name = todo.pop()
         if name not in systems:
             raise SystemsConfigError(f"unknown system {name!r}; choose from {sorted(systems)}")
-        while name is not None and name not in wanted:
+        if name not in wanted:
             wanted.add(name)
-            name = systems[name].init_from
+            todo.extend(systems[name].depends_on)
     return [s for s in systems.values() if s.name in wanted]
+
+
+def _str_list(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)

@@ -42,6 +42,10 @@ class PipelineTask:
     # run as `python -m <module> --exp-dir EXP --model-file FILE` after training (e.g. to export a
     # Hugging Face model that later systems load by path); empty: nothing to run
     post_train_module: str = ""
+    # ESPnet's --collect_stats builds the model; when the task's model loads other systems'
+    # trained models (its systems list them under ``needs``), stage 7 cannot, so the statistics
+    # are collected right before the first of its systems trains
+    stats_at_training: bool = False
 
     @property
     def speech_input(self) -> bool:
@@ -106,6 +110,42 @@ TASKS["exporter"] = PipelineTask(
     config_option="--exporter_train_config",
     model_option="--exporter_model_file",
     inference_text="text",
+)
+
+
+# Connectors (issue 6). hf_mt: the recipe's own Marian MT model on the corpus text, exported after
+# training to EXP/hf_model, which connector configs load by path like any Hugging Face MT model.
+# connector: frozen speech encoder + trained connector + frozen MT model; the target text is
+# tokenized by the MT model's own tokenizer, so it takes no token lists.
+TASKS["hf_mt"] = PipelineTask(
+    name="hf_mt",
+    train_stage=9,
+    data=(SRC_TEXT, TGT_TEXT),
+    inference_inputs=("src_text",),
+    tokens="tgt+src",
+    metric="bleu",
+    train_module="espnet_ext.bin.hf_mt_train",
+    inference_module="espnet_ext.bin.hf_mt_inference",
+    config_option="--train_config",
+    model_option="--model_file",
+    inference_text="text",
+    post_train_module="espnet_ext.bin.hf_mt_export",
+    inference_args="",  # batched: the decoding config's batch_size applies
+)
+TASKS["connector"] = PipelineTask(
+    name="connector",
+    train_stage=10,
+    data=(SPEECH, TGT_TEXT),
+    inference_inputs=("speech",),
+    tokens="none",
+    metric="bleu",
+    train_module="espnet_ext.bin.connector_train",
+    inference_module="espnet_ext.bin.connector_inference",
+    config_option="--train_config",
+    model_option="--model_file",
+    inference_text="text",
+    inference_args="",  # batched: the decoding config's batch_size applies
+    stats_at_training=True,
 )
 
 

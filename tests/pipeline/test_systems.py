@@ -48,8 +48,26 @@ def test_select_adds_the_systems_a_system_initialises_from():
             "b: {task: asr, config: x.yaml}\na: {task: st, config: y.yaml, init_from: b}\n",
             "needs init_param",
         ),
+        ("a: {task: connector, config: x.yaml, needs: [asr]}\n", "needs 'asr' must name"),
+        (
+            "b: {task: st, config: x.yaml}\na: {task: hf_mt, config: y.yaml, needs: b}\n",
+            "needs 'b' trains in stage 10, after this system's stage 9",
+        ),
     ],
 )
 def test_bad_systems_files_name_the_entry(tmp_path, text, message):
     with pytest.raises(SystemsConfigError, match=message):
         load_systems(_write(tmp_path, text))
+
+
+def test_needs_are_selected_and_trained_first():
+    systems = load_systems(Path(__file__).parents[2] / "egs2/how2/st1/conf/systems.yaml")
+    assert systems["ste_eced"].needs == ("asr", "mt")
+    assert systems["ste_eced"].depends_on == ("asr", "mt")
+    assert [s.name for s in select(systems, "ste_eced qformer_ecd")] == [
+        "asr",
+        "mt",
+        "qformer_ecd",
+        "ste_eced",
+    ]
+    assert systems["asr"].needs == () and systems["asr"].depends_on == ()

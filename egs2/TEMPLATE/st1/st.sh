@@ -212,41 +212,51 @@ selected_tasks() {
     done
 }
 
+# collect_stats <task>: ESPnet's shape and normalisation statistics of a task, once
+collect_stats() {
+    local task=$1 _stats _sys _conf _first _norm_off _logdir _nj _vnj _inputs s j
+    _stats=${expdir}/stats_${task}_${train_dump_set}
+    if [ -f "${_stats}/.done" ]; then
+        log "  ${task}: statistics exist (${_stats}/.done), skipping"
+        return 0
+    fi
+    # statistics follow the frontend of the first selected system of this task
+    for s in ${all_systems}; do [ "$(field "${s}" task)" = "${task}" ] && { _sys=${s}; break; }; done
+    _conf=${conf_dir}/$(field "${_sys}" config)
+    need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
+    need "${src_token_dir}/tokens.txt" 5
+    _first=$(task_field "${task}" first_input)
+    # the normaliser is what these statistics are for, so it cannot be built yet
+    _norm_off=""; [ "$(task_field "${task}" speech_input)" = True ] && _norm_off="--normalize none"
+    _logdir=${_stats}/logs
+    mkdir -p "${_logdir}"
+    _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
+    _vnj=$(pipe split-keys --scp "${dumpdir}/raw/${valid_set}/${_first}" --nj "${_nj}" --out-dir "${_logdir}/valid")
+    [ "${_vnj}" -eq "${_nj}" ] || _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${_vnj}" --out-dir "${_logdir}/train")
+    log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
+    # shellcheck disable=SC2046
+    ${train_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
+        ${python} -m "$(task_field "${task}" train_module)" --collect_stats true --use_preprocessor true ${_norm_off} \
+        $(task_tokens "${task}") \
+        $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
+        $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
+        --train_shape_file "${_logdir}/train/keys.JOB" --valid_shape_file "${_logdir}/valid/keys.JOB" \
+        --output_dir "${_logdir}/stats.JOB" --config "${_conf}" ${train_args}
+    _inputs=""
+    for j in $(seq "${_nj}"); do _inputs+=" --input_dir ${_logdir}/stats.${j}"; done
+    # shellcheck disable=SC2086
+    ${python} -m espnet2.bin.aggregate_stats_dirs ${_inputs} --output_dir "${_stats}"
+    touch "${_stats}/.done"
+}
+
 if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
     begin_stage 7 "shape and normalisation statistics -> ${expdir}/stats_<task>_${train_dump_set}"
     for task in $(selected_tasks); do
-        _stats=${expdir}/stats_${task}_${train_dump_set}
-        if [ -f "${_stats}/.done" ]; then
-            log "  ${task}: statistics exist (${_stats}/.done), skipping"
+        if [ "$(task_field "${task}" stats_at_training)" = True ]; then
+            log "  ${task}: statistics are collected when its first system trains (its model loads trained systems)"
             continue
         fi
-        # statistics follow the frontend of the first selected system of this task
-        for s in ${all_systems}; do [ "$(field "${s}" task)" = "${task}" ] && { _sys=${s}; break; }; done
-        _conf=${conf_dir}/$(field "${_sys}" config)
-        need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
-        need "${src_token_dir}/tokens.txt" 5
-        _first=$(task_field "${task}" first_input)
-        # the normaliser is what these statistics are for, so it cannot be built yet
-        _norm_off=""; [ "$(task_field "${task}" speech_input)" = True ] && _norm_off="--normalize none"
-        _logdir=${_stats}/logs
-        mkdir -p "${_logdir}"
-        _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
-        _vnj=$(pipe split-keys --scp "${dumpdir}/raw/${valid_set}/${_first}" --nj "${_nj}" --out-dir "${_logdir}/valid")
-        [ "${_vnj}" -eq "${_nj}" ] || _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${_vnj}" --out-dir "${_logdir}/train")
-        log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
-        # shellcheck disable=SC2046
-        ${train_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
-            ${python} -m "$(task_field "${task}" train_module)" --collect_stats true --use_preprocessor true ${_norm_off} \
-            $(task_tokens "${task}") \
-            $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
-            $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
-            --train_shape_file "${_logdir}/train/keys.JOB" --valid_shape_file "${_logdir}/valid/keys.JOB" \
-            --output_dir "${_logdir}/stats.JOB" --config "${_conf}" ${train_args}
-        _inputs=""
-        for j in $(seq "${_nj}"); do _inputs+=" --input_dir ${_logdir}/stats.${j}"; done
-        # shellcheck disable=SC2086
-        ${python} -m espnet2.bin.aggregate_stats_dirs ${_inputs} --output_dir "${_stats}"
-        touch "${_stats}/.done"
+        collect_stats "${task}"
     done
 fi
 
@@ -261,8 +271,12 @@ train_system() {
         log "  ${system}: already trained (${exp}/.done), skipping"
         return 0
     fi
-    need "${stats}/.done" 7
     [ -f "${conf}" ] || die "${system}: no config ${conf}"
+    for item in $(field "${system}" needs); do
+        need "${expdir}/${item}/.done" "$(field "${item}" train_stage)"
+    done
+    if [ "$(task_field "${task}" stats_at_training)" = True ]; then collect_stats "${task}"; fi
+    need "${stats}/.done" 7
     init_from=$(field "${system}" init_from)
     if [ -n "${init_from}" ]; then
         need "${expdir}/${init_from}/.done" "$(field "${init_from}" train_stage)"

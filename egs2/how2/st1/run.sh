@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# How2 (300h) English -> Portuguese speech translation. Other options go to the shared pipeline
+# How2 (300h) English -> Portuguese: E-Branchformer ASR, the recipe's own Marian MT model, an ESPnet
+# ST baseline, and connectors (Q-Former / STE x ECD / ECED) between the frozen ASR encoder and the
+# frozen MT model (conf/systems.yaml). Stage 13 adds BLEU by input duration (< 10 s, 10-20 s,
+# > 20 s) with a plot (local/score_by_duration.sh). Other options go to the shared pipeline
 # (./st.sh --help), e.g. --stage, --systems, --ngpu.
 set -euo pipefail
 . ./path.sh
@@ -27,4 +30,5 @@ exec ./st.sh \
     --src_nbpe "${nbpe}" --tgt_nbpe "${nbpe}" \
     --conf_dir "${conf_dir}" --systems_file conf/systems.yaml \
     --inference_model "valid.acc.ave_${nbest}best.pth" \
+    --results_hook local/score_by_duration.sh \
     "${remaining_args[@]}"
