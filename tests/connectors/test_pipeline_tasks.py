@@ -80,7 +80,7 @@ def test_connector_decoding_reads_its_options_from_the_inference_config(tmp_path
     args = connector_inference.get_parser().parse_args(
         ["--ngpu", "0", "--batch_size", "1", *required, "--config", str(conf)]
     )
-    # the file sets what the command line leaves; the pipeline's --batch_size 1 wins
+    # the file sets what the command line leaves; the command line's --batch_size wins
     assert (args.beam_size, args.max_new_tokens, args.batch_size) == (7, 30, 1)
     conf.write_text("beam: 7\n", encoding="utf-8")
     with pytest.raises(SystemExit):
