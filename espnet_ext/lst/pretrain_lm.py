@@ -242,7 +242,9 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
     history: list[dict] = []
     ckpt_path = out_dir / "checkpoint.pt"
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+        # weights-only: the checkpoint holds state dicts, the settings and the loss history
+        # (plain values only), so a crafted file cannot run code when it is resumed from
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
         if ckpt["config"] == settings:
             model.load_state_dict(ckpt["model"])
             optimizer.load_state_dict(ckpt["optimizer"])

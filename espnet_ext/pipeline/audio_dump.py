@@ -7,8 +7,9 @@ text and speaker files restricted to the written utterances, and ``dump_report.j
 
 Work is split into ``nj`` jobs by recording so every recording is read once. A job writes each
 segment file atomically and skips files that already exist, then writes its part list atomically;
-a re-run redoes only the jobs without a part list. Recordings that cannot be read are skipped and
-counted by reason (a data dir made by our preparation has no such entries, but hand-made ones may).
+a re-run redoes only the jobs without a part list, and first deletes the temporary files that a job
+killed mid-write leaves. Recordings that cannot be read are skipped and counted by reason (a data
+dir made by our preparation has no such entries, but hand-made ones may).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import soundfile as sf
 import soxr
 from tqdm import tqdm
 
-from espnet_ext.fileio import atomic_open, write_text_atomic
+from espnet_ext.fileio import atomic_open, remove_temporaries, write_text_atomic
 from espnet_ext.pipeline.datadir import read_map, subset_files, write_map
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,12 @@ def dump_job(
     my_recs = [rec for rec in sorted(by_rec) if assign[rec] == job]
     audio_dir = out_dir / "data" / f"format.{job}"
     audio_dir.mkdir(parents=True, exist_ok=True)
+    # A job stopped by a signal mid-write leaves a temporary file (never a partial segment file):
+    # remove this job's, so that a re-run's output is exactly an uninterrupted run's.
+    own_parts = [part.name, report_path.name, f"utt2num_samples.{job}"]
+    stale = remove_temporaries(audio_dir) + remove_temporaries(part.parent, own_parts)
+    if stale:
+        log.info("job %d: removed %d temporary files of an interrupted run", job, len(stale))
     entries: dict[str, str] = {}
     num_samples: dict[str, str] = {}
     skipped: Counter = Counter()
@@ -163,6 +170,7 @@ def merge_jobs(data_dir: str | Path, out_dir: str | Path, nj: int, fs: int = 160
         num_samples.update(read_map(out_dir / "parts" / f"utt2num_samples.{j}"))
         skipped.update(json.loads((out_dir / "parts" / f"report.{j}.json").read_text())["skipped"])
     n_in = len(read_map(data_dir / "segments"))
+    remove_temporaries(out_dir)  # of a merge stopped mid-write
     subset_files(data_dir, out_dir, set(entries))
     write_map(out_dir / "utt2num_samples", num_samples)
     write_map(out_dir / "wav.scp", entries)

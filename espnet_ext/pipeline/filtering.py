@@ -2,7 +2,7 @@
 
 Test sets are never filtered (their scores must cover every segment); the pipeline filters the
 training and validation sets only. Every drop is counted by reason in ``filter_report.json`` and
-listed in ``filter_dropped.txt``.
+listed in ``filter_dropped.txt``. The output dir is built beside ``dst`` and renamed into place.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from espnet_ext.fileio import atomic_open, write_text_atomic
+from espnet_ext.fileio import atomic_dir, atomic_open, write_text_atomic
 from espnet_ext.pipeline.datadir import read_map, subset_files, write_map
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,6 @@ def filter_dir(
         raise ValueError(
             f"{src}: filtering would drop all {len(num_samples)} utterances ({Counter(reasons.values())})"
         )
-    dst.mkdir(parents=True, exist_ok=True)
-    subset_files(src, dst, keep)
-    write_map(dst / "wav.scp", {k: v for k, v in read_map(src / "wav.scp").items() if k in keep})
-    shutil.copyfile(src / "fs", dst / "fs")
     counts = Counter(reasons.values())
     report = {
         "input": len(num_samples),
@@ -64,10 +60,18 @@ def filter_dir(
         "min_seconds": min_seconds,
         "max_seconds": max_seconds,
     }
-    with atomic_open(dst / "filter_dropped.txt") as f:
-        for utt in sorted(reasons):
-            f.write(f"{utt} {reasons[utt]}\n")
-    write_text_atomic(dst / "filter_report.json", json.dumps(report, indent=1) + "\n")
+    # written beside dst and renamed over it, so a stage interrupted here leaves the previous
+    # complete dst (or none), never a mix of old and new files
+    with atomic_dir(dst) as out:
+        subset_files(src, out, keep)
+        write_map(
+            out / "wav.scp", {k: v for k, v in read_map(src / "wav.scp").items() if k in keep}
+        )
+        shutil.copyfile(src / "fs", out / "fs")
+        with atomic_open(out / "filter_dropped.txt") as f:
+            for utt in sorted(reasons):
+                f.write(f"{utt} {reasons[utt]}\n")
+        write_text_atomic(out / "filter_report.json", json.dumps(report, indent=1) + "\n")
     log.info(
         "%s -> %s: kept %d of %d; dropped %s", src, dst, len(keep), len(num_samples), dict(counts)
     )

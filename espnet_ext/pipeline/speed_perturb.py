@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from espnet_ext.fileio import atomic_dir
 from espnet_ext.pipeline.datadir import read_map, utt_keyed_files, write_map
 
 
@@ -21,7 +22,6 @@ def speed_perturb_dir(src: str | Path, dst: str | Path, factors: list[float]) ->
     src, dst = Path(src), Path(dst)
     if not factors or any(f <= 0 for f in factors):
         raise ValueError(f"speed factors must be positive, got {factors}")
-    dst.mkdir(parents=True, exist_ok=True)
     segments = read_map(src / "segments")
     utt2spk = read_map(src / "utt2spk")
     out_segments, out_utt2spk, out_speed = {}, {}, {}
@@ -43,14 +43,16 @@ def speed_perturb_dir(src: str | Path, dst: str | Path, factors: list[float]) ->
                     out_keyed[name][new] = mapping[utt]
     # utt2num_samples and durations no longer hold for the perturbed copies
     out_keyed = {n: m for n, m in out_keyed.items() if n not in ("utt2num_samples", "utt2dur")}
-    for name, mapping in out_keyed.items():
-        write_map(dst / name, mapping)
-    write_map(dst / "segments", out_segments)
-    write_map(dst / "utt2spk", out_utt2spk)
-    write_map(dst / "utt2speed", out_speed)
     spk2utt: dict[str, list[str]] = {}
     for utt in sorted(out_utt2spk):
         spk2utt.setdefault(out_utt2spk[utt], []).append(utt)
-    write_map(dst / "spk2utt", {s: " ".join(u) for s, u in spk2utt.items()})
-    write_map(dst / "wav.scp", read_map(src / "wav.scp"))
+    # built beside dst and renamed over it: an interrupted run leaves the previous dst (or none)
+    with atomic_dir(dst) as out:
+        for name, mapping in out_keyed.items():
+            write_map(out / name, mapping)
+        write_map(out / "segments", out_segments)
+        write_map(out / "utt2spk", out_utt2spk)
+        write_map(out / "utt2speed", out_speed)
+        write_map(out / "spk2utt", {s: " ".join(u) for s, u in spk2utt.items()})
+        write_map(out / "wav.scp", read_map(src / "wav.scp"))
     return len(out_segments)

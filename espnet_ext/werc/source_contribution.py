@@ -214,7 +214,8 @@ def evaluate_experiment(
             model.eval()
             items = load_test_items(args, config, data_dir, max_utts, text_file)
             iters = getattr(args, "num_iters_per_epoch", None)
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        # weights-only: a model file is a plain state dict, and a crafted one must not run code
+        state = torch.load(checkpoint, map_location=device, weights_only=True)
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as e:

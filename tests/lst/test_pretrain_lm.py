@@ -1,7 +1,10 @@
 import json
 import math
+import os
+import pickle
 
 import pytest
+import torch
 
 from espnet_ext.lst import pretrain_lm as pretrain_module
 from tests.fixtures.lst import (
@@ -133,3 +136,26 @@ def test_pretrain_lm_rejects_misaligned_parallel_text(text_files, tmp_path):
             ]
             + COMMON
         )
+
+
+class Evil:
+    """Pickles as a call of ``os.mkdir(marker)``: run if the file is unpickled unsafely."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def test_pretrain_lm_refuses_a_crafted_checkpoint(text_files, tmp_path):
+    from espnet_ext.bin.lst_pretrain_lm import main
+
+    out = tmp_path / "lm"
+    out.mkdir()
+    marker = tmp_path / "pwned"
+    torch.save({"config": {}, "model": Evil(marker)}, out / "checkpoint.pt")
+    with pytest.raises(pickle.UnpicklingError, match="mkdir"):
+        main(_cmd(text_files, out))
+    assert not marker.exists()
+    assert not (out / "pretrain_info.json").exists()

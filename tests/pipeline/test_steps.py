@@ -79,6 +79,28 @@ def test_dump_rerun_skips_finished_jobs_and_redoes_missing_ones(data_dir, tmp_pa
     assert {p: p.stat().st_mtime_ns for p in (out / "data").rglob("*.wav")} == files_before
 
 
+def test_dump_rerun_removes_temporaries_of_a_killed_job(data_dir, tmp_path):
+    out = tmp_path / "dump"
+    _dump(data_dir, out)
+    clean = sorted(p.relative_to(out) for p in out.rglob("*"))
+    # what a job killed by SIGTERM mid-write (and a killed merge) leave besides complete files
+    for name in ("wav.scp.1", "report.1.json"):
+        (out / "parts" / name).unlink()
+    leftovers = [
+        out / "data" / "format.1" / ".talkA-0000000-0001000.wav.abcd1234.tmp",
+        out / "parts" / ".wav.scp.1.abcd1234.tmp",
+        out / ".utt2num_samples.abcd1234.tmp",
+    ]
+    other_job = out / "parts" / ".wav.scp.2.abcd1234.tmp"  # not job 1's: left alone by it
+    for path in (*leftovers, other_job):
+        path.write_bytes(b"RIFF")
+    dump_job(data_dir, out, 1, 2)
+    merge_jobs(data_dir, out, 2)
+    assert not any(p.exists() for p in leftovers)
+    other_job.unlink()
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == clean
+
+
 def test_dump_counts_unreadable_recordings_and_out_of_range_segments(data_dir, tmp_path):
     (data_dir.parent / "wavs/talkB.wav").write_bytes(b"RIFF garbage")
     segments = read_map(data_dir / "segments")
@@ -128,6 +150,41 @@ def test_filter_drops_by_reason_and_reconciles(data_dir, tmp_path):
     assert list(read_map(tmp_path / "raw/wav.scp")) == ["talkA-0000000-0001000"]
     dropped = (tmp_path / "raw/filter_dropped.txt").read_text().splitlines()
     assert "talkB-0000000-0000050 too_short(<0.1s)" in dropped
+
+
+def _files(d: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(d.iterdir())}
+
+
+def test_interrupted_filter_and_speed_perturbation_keep_the_previous_output(
+    data_dir, tmp_path, monkeypatch
+):
+    import espnet_ext.pipeline.datadir as datadir
+
+    _dump(data_dir, tmp_path / "dump")
+    filter_dir(tmp_path / "dump", tmp_path / "raw", min_seconds=0.1, max_seconds=1.2)
+    speed_perturb_dir(data_dir, tmp_path / "sp", [0.9, 1.0])
+    before = {d: _files(tmp_path / d) for d in ("raw", "sp")}
+
+    calls = []
+
+    def stop_on_third_file(*args, **kwargs):  # a Ctrl-C while the new output is being written
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return write_map(*args, **kwargs)
+
+    monkeypatch.setattr(datadir, "write_map", stop_on_third_file)
+    monkeypatch.setattr("espnet_ext.pipeline.filtering.write_map", stop_on_third_file)
+    monkeypatch.setattr("espnet_ext.pipeline.speed_perturb.write_map", stop_on_third_file)
+    with pytest.raises(KeyboardInterrupt):
+        filter_dir(tmp_path / "dump", tmp_path / "raw", min_seconds=0.01, max_seconds=30)
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        speed_perturb_dir(data_dir, tmp_path / "sp", [1.1])
+    # neither old files mixed with new ones nor a leftover temporary directory
+    assert {d: _files(tmp_path / d) for d in ("raw", "sp")} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_filter_names_empty_text_reason(data_dir, tmp_path):

@@ -1,8 +1,8 @@
 """Audit of the package's loaders of untrusted files: YAML only through safe loaders, checkpoints
 only through ``torch.load(..., weights_only=True)`` (issue 10, section 6).
 
-The scan reads the source (AST), so it also covers modules whose imports are expensive. A new
-unsafe call fails here; the few known ones are listed with the reason they are still unsafe.
+The scan reads the source (AST), so it also covers modules whose imports are expensive. Any
+unsafe call fails here; there are no exceptions.
 """
 
 from __future__ import annotations
@@ -14,12 +14,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCANNED = ["espnet_ext", "bench"]
 SAFE_LOADERS = {"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"}
 SAFE_YAML_CALLS = {"safe_load", "safe_load_all"}
-# torch.load(weights_only=False) still in the package, owned by other parts (reported in
-# .notes/readme_reliability.md); the check fails for any other file.
-KNOWN_UNSAFE_TORCH_LOAD = {
-    "espnet_ext/werc/source_contribution.py": "loads <n>epoch.pth state dicts (tensors only)",
-    "espnet_ext/lst/pretrain_lm.py": "its own checkpoint.pt (tensors, dicts, a LambdaLR state)",
-}
 
 
 def _safe_loader_names(tree: ast.Module) -> set[str]:
@@ -102,10 +96,7 @@ def test_package_loads_yaml_safely_and_checkpoints_weights_only():
     for top in SCANNED:
         for path in sorted((REPO / top).rglob("*.py")):
             rel = path.relative_to(REPO).as_posix()
-            calls = unsafe_calls(path.read_text(encoding="utf-8"), rel)
-            if rel in KNOWN_UNSAFE_TORCH_LOAD:
-                calls = [c for c in calls if "torch.load" not in c]
-            found += calls
+            found += unsafe_calls(path.read_text(encoding="utf-8"), rel)
     assert not found, "unsafe loads (use yaml.safe_load / torch.load(weights_only=True)):\n" + (
         "\n".join(found)
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import pickle
 
 import numpy as np
 import pytest
@@ -164,3 +166,25 @@ def test_find_epoch_checkpoints_sorts_numerically(tmp_path):
         (2, "2epoch.pth"),
         (10, "10epoch.pth"),
     ]
+
+
+class Evil:
+    """Pickles as a call of ``os.mkdir(marker)``: run if the file is unpickled unsafely."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def test_crafted_checkpoint_is_refused_and_runs_no_code(
+    tmp_path, data_dir, tiny_st_config, build_st_model
+):
+    exp = tmp_path / "st_evil"
+    _make_exp(exp, tiny_st_config(), build_st_model, epochs=[1])
+    marker = tmp_path / "pwned"
+    torch.save({"encoder.embed.0.weight": Evil(marker)}, exp / "2epoch.pth")
+    with pytest.raises(pickle.UnpicklingError, match="mkdir"):
+        sc.run([exp], data_dir, tmp_path / "out")
+    assert not marker.exists()
