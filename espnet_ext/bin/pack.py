@@ -23,7 +23,14 @@ def get_parser() -> argparse.ArgumentParser:
         "on another machine (layout: espnet_ext/translate/pack.py).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--exp-dir", required=True, help="experiment dir with config.yaml")
+    parser.add_argument("--exp-dir", default=None, help="experiment dir with config.yaml")
+    parser.add_argument(
+        "--asr-exp",
+        default=None,
+        help="instead of --exp-dir: pack the cascade of this ASR experiment and --mt-exp "
+        "(their valid.acc.ave.pth; task cascade)",
+    )
+    parser.add_argument("--mt-exp", default=None, help="the cascade's MT experiment")
     parser.add_argument("--out", required=True, help="archive to write (.zip)")
     parser.add_argument(
         "--model-file",
@@ -50,29 +57,74 @@ def get_parser() -> argparse.ArgumentParser:
         help="dir that relative paths in config.yaml start from (default: the current dir, "
         "then the dir above exp/)",
     )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a file or dir the config does not name, for the system's adapter (discrete "
+        "units: kmeans=DIR holding kmeans.joblib and kmeans.json); repeatable",
+    )
     parser.add_argument("--log-level", default="INFO", help="Python logging level")
     return parser
+
+
+def _extras(values: list[str]) -> dict[str, str]:
+    extras = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--extra {value!r}: expected NAME=PATH")
+        extras[name] = path
+    return extras
 
 
 def main(cmd: list[str] | None = None) -> None:
     args = get_parser().parse_args(cmd)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    cascade = args.asr_exp is not None or args.mt_exp is not None
+    if cascade == (args.exp_dir is not None) or (cascade and not (args.asr_exp and args.mt_exp)):
+        sys.exit("pack: give --exp-dir, or --asr-exp and --mt-exp (a cascade)")
     try:
-        meta = make_pack(
-            args.exp_dir,
-            args.out,
-            model_file=args.model_file,
-            inference_config=args.inference_config,
-            self_contained=args.self_contained,
-            system=args.system,
-            task=args.task,
-            src_lang=args.src_lang,
-            tgt_lang=args.tgt_lang,
-            root=args.root,
-        )
+        if cascade:
+            from espnet_ext.translate.adapters.exporter import make_cascade_pack
+
+            meta = make_cascade_pack(
+                args.asr_exp,
+                args.mt_exp,
+                args.out,
+                system=args.system or "cascade",
+                inference_config=args.inference_config,
+                self_contained=args.self_contained,
+                root=args.root,
+                **_given_langs(args),
+            )
+        else:
+            meta = _pack(args)
     except (OSError, ValueError, yaml.YAMLError) as e:  # PackError is a ValueError
         sys.exit(f"pack: {e}")
     print(f"{args.out}: {meta['system']} ({meta['task']}, {meta['src_lang']}->{meta['tgt_lang']})")
+
+
+def _given_langs(args) -> dict:
+    langs = {"src_lang": args.src_lang, "tgt_lang": args.tgt_lang}
+    return {k: v for k, v in langs.items() if v}  # else the MT training data's
+
+
+def _pack(args) -> dict:
+    return make_pack(
+        args.exp_dir,
+        args.out,
+        model_file=args.model_file,
+        inference_config=args.inference_config,
+        self_contained=args.self_contained,
+        system=args.system,
+        task=args.task,
+        src_lang=args.src_lang,
+        tgt_lang=args.tgt_lang,
+        root=args.root,
+        extras=_extras(args.extra),
+    )
 
 
 if __name__ == "__main__":

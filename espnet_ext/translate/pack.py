@@ -14,9 +14,21 @@ Archive layout (all names relative to the archive root)::
 
 ``<key>`` is the dotted config key (``normalize_conf.stats_file``). Which config entries are files
 is found by looking, not by a fixed list: the tokenizer entries (``bpemodel``, ``src_bpemodel``,
-``token_list``, ``src_token_list``), top-level ``*name_or_path`` entries, and every string
-under a ``*_conf`` mapping that names an existing file or directory (relative paths are taken from ``root``, the recipe directory the
-system was trained in). Directories, weight files (``.pth .pt .ckpt .bin .safetensors``) and
+``token_list``, ``src_token_list``), top-level ``*name_or_path`` and ``*_exp`` entries, and every
+string under a ``*_conf`` mapping that names an existing file or directory (relative paths are
+taken from ``root``, the recipe directory the system was trained in).
+
+An entry naming another ESPnet experiment (a directory holding ``config.yaml`` but no
+``config.json``, e.g. the exporter's ``asr_exp``, or a YAML config file, e.g. a connector's
+``speech_encoder_conf.asr_train_config``) is packed recursively: its config is rewritten the same
+way and stored as ``files/<key>/config.yaml``, with the files it names under
+``files/<key>/files/...`` (and its models under ``files/<key>/models/...``); its relative paths
+are taken from its own recipe directory first. ``meta.json`` records such an entry with
+``config`` (the archive name of that config) and its own ``files``/``pretrained`` lists, and
+unpacking writes a resolved copy under ``resolved/``. Only the config is packed, not the other
+experiment's checkpoints: weights it names by path follow the rule for weight files below.
+
+Directories, weight files (``.pth .pt .ckpt .bin .safetensors``) and
 entries whose key ends in ``name_or_path``, ``path_or_url`` or ``model_tag`` are pretrained
 models: by default only recorded in ``meta.json`` (``pretrained``: the name, or the local path
 with a warning that the pack needs it), with ``self_contained`` copied into the archive (a hub
@@ -25,6 +37,7 @@ name is copied from the local Hugging Face cache it was loaded from).
 
 from __future__ import annotations
 
+import copy
 import datetime
 import glob
 import hashlib
@@ -39,7 +52,7 @@ from pathlib import Path
 import yaml
 
 from espnet_ext.fileio import atomic_open
-from espnet_ext.translate.adapters import packing_hooks
+from espnet_ext.translate.adapters import packing_hooks, task_from_config
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +69,8 @@ REQUIRED_FILE_KEYS = (*TOKENIZER_KEYS, "normalize_conf.stats_file")
 VERSION_PACKAGES = ("espnet", "torch", "transformers", "espnet_ext", "sentencepiece")
 # already-compressed data gains nothing from deflate and costs time
 STORED_SUFFIXES = (*WEIGHT_SUFFIXES, ".npz", ".zip")
+# experiment configs naming experiment configs naming ...: followed this deep
+MAX_NESTING = 3
 
 
 class PackError(ValueError):
@@ -73,6 +88,7 @@ def make_pack(
     src_lang: str | None = None,
     tgt_lang: str | None = None,
     root: str | os.PathLike | None = None,
+    extras: dict[str, str | os.PathLike] | None = None,
 ) -> dict:
     """Write the archive of ``exp_dir`` to ``out`` (atomically); returns its ``meta.json``.
 
@@ -84,6 +100,9 @@ def make_pack(
         system, task, src_lang, tgt_lang: default to what ``train_info.json`` and the config say.
         root: directory that relative paths in the config are relative to (default: the
             current directory, then the directory above ``exp/``).
+        extras: files the config does not name, ``{name: path}`` (``--extra NAME=PATH``), for
+            the task's adapter (e.g. ``kmeans`` for discrete-unit systems); the adapter checks
+            them and says which it needs.
     """
     exp_dir = Path(exp_dir)
     config_path = exp_dir / "config.yaml"
@@ -99,57 +118,26 @@ def make_pack(
     hooks = packing_hooks(task)
     roots = [Path(root)] if root is not None else [Path.cwd(), exp_dir.resolve().parent.parent]
 
-    members: dict[str, Path] = {MODEL: model_path}
-    files, pretrained = [], []
-    for key, value in _string_entries(config, hooks.model_keys):
-        dotted = ".".join(map(str, key))
-        is_model_key = dotted in hooks.model_keys or str(key[-1]).endswith(MODEL_KEY_SUFFIXES)
-        local = _find_local(value, roots)
-        if local is None:
-            if is_model_key:
-                pretrained.append(
-                    _pack_hub_model(key, value, self_contained, members, _set(config, key))
-                )
-            elif dotted in REQUIRED_FILE_KEYS:
-                raise PackError(
-                    f"{config_path}: {dotted} names {value!r}, which does not exist "
-                    f"(looked in {', '.join(map(str, roots))}); pass --root"
-                )
-            continue
-        if local.is_dir() and not (is_model_key or (local / "config.json").is_file()):
-            continue  # a directory that is no model: nothing the system reads at inference
-        if local.is_dir() or is_model_key or local.suffix in WEIGHT_SUFFIXES:
-            entry = {"key": list(key), "value": value, "local_path": str(local), "packed": None}
-            if self_contained:
-                entry["packed"] = _add_tree(local, f"models/{dotted}", members)
-                _set(config, key)(entry["packed"])
+    members: dict[str, Path | bytes] = {MODEL: model_path}
+    packed_extras = {}
+    given = {name: Path(path) for name, path in (extras or {}).items()}
+    # the adapter sees the config as trained (paths not yet rewritten)
+    for name, path in hooks.pack_extras(copy.deepcopy(config), exp_dir, given).items():
+        arcname = f"extra/{name}"
+        if isinstance(path, bytes):  # content an adapter made (e.g. a converted model)
+            members[arcname] = path
+        else:
+            path = Path(path)
+            if not path.exists():
+                raise PackError(f"{task} adapter: extra file {name!r} = {path} does not exist")
+            if path.is_dir():
+                _add_tree(path, arcname, members)
             else:
-                logger.warning(
-                    "%s = %s is a local pretrained model, not packed (use --self-contained); "
-                    "the pack needs it at this path",
-                    dotted,
-                    local,
-                )
-            pretrained.append(entry)
-        else:
-            arcname = f"files/{dotted}/{local.name}"
-            members[arcname] = local
-            _set(config, key)(arcname)
-            files.append({"key": list(key), "path": arcname, "source": str(local)})
-
-    extras = {}
-    for name, path in hooks.pack_extras(config, exp_dir).items():
-        path = Path(path)
-        if not path.exists():
-            raise PackError(f"{task} adapter: extra file {name!r} = {path} does not exist")
-        extras[name] = f"extra/{name}"
-        if path.is_dir():
-            _add_tree(path, extras[name], members)
-        else:
-            members[extras[name]] = path
-    for key in ("init_param",):  # paths of other experiments, applied only when training
-        if config.get(key):
-            config[key] = []
+                members[arcname] = path
+        packed_extras[name] = arcname
+    packer = _ConfigPacker(members, self_contained, hooks.model_keys)
+    files, pretrained = packer.pack(config, config_path, roots)
+    _clear_training_only(config)
 
     inference = {}
     if inference_config is not None:
@@ -171,7 +159,7 @@ def make_pack(
         "inference_config_source": str(inference_config) if inference_config else None,
         "files": files,
         "pretrained": pretrained,
-        "extras": extras,
+        "extras": packed_extras,
         "self_contained": self_contained,
         "scores": _scores(exp_dir),
         "train_info": train_info,
@@ -209,7 +197,7 @@ def _model_file(exp_dir: Path, model_file: str | None) -> tuple[str, Path]:
 def _infer_task(config: dict) -> str:
     from espnet_ext.scoring.train_info import infer_task
 
-    return infer_task(config)
+    return task_from_config(config) or infer_task(config)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -225,7 +213,7 @@ def _string_entries(config: dict, model_keys: tuple[str, ...]):
     """(key path, value) of every string leaf that may name a file: see the module docstring."""
     top = set(TOKENIZER_KEYS) | {k.split(".")[0] for k in model_keys}
     for name in list(config):
-        if name in top or str(name).endswith(("_conf", *MODEL_KEY_SUFFIXES)):
+        if name in top or str(name).endswith(("_conf", "_exp", *MODEL_KEY_SUFFIXES)):
             yield from _leaves(config[name], (name,))
 
 
@@ -266,21 +254,134 @@ def _find_local(value: str, roots: list[Path]) -> Path | None:
     return None
 
 
-def _pack_hub_model(key, value, self_contained, members, setter) -> dict:
-    """A pretrained model named by hub id (not a local path)."""
-    entry = {"key": list(key), "value": value, "local_path": None, "packed": None}
-    if not self_contained:
-        return entry
-    local = _hf_cache_dir(value)
-    if local is None:
-        raise PackError(
-            f"--self-contained: {'.'.join(map(str, key))} names {value!r}, which is neither a "
-            "local path nor in the local Hugging Face cache; download it or pass its directory"
+class _ConfigPacker:
+    """Finds the files and pretrained models a config names, adds them to ``members`` and
+    rewrites the config to their archive names (see the module docstring).
+
+    An entry naming an ESPnet experiment (a directory with ``config.yaml`` and no
+    ``config.json``, or a YAML config file) is packed recursively: its config, rewritten the same
+    way, goes to ``<prefix>files/<key>/config.yaml`` with the files it names beside it, and the
+    entry becomes that directory (or file); its relative paths are taken from the recipe
+    directory it was trained in (``<recipe>/exp/<name>/config.yaml``) first.
+    """
+
+    def __init__(self, members: dict, self_contained: bool, model_keys: tuple[str, ...]):
+        self.members = members
+        self.self_contained = self_contained
+        self.model_keys = model_keys
+
+    def pack(
+        self, config: dict, config_path: Path, roots: list[Path], prefix: str = "", depth: int = 0
+    ) -> tuple[list[dict], list[dict]]:
+        """(file entries, pretrained entries) of ``config``; rewrites ``config`` in place."""
+        files, pretrained = [], []
+        model_keys = self.model_keys if depth == 0 else ()
+        for key, value in _string_entries(config, model_keys):
+            dotted = ".".join(map(str, key))
+            is_model_key = dotted in model_keys or str(key[-1]).endswith(MODEL_KEY_SUFFIXES)
+            local = _find_local(value, roots)
+            if local is None:
+                if is_model_key:
+                    pretrained.append(self._hub_model(key, value, prefix, _set(config, key)))
+                elif dotted in REQUIRED_FILE_KEYS:
+                    raise PackError(
+                        f"{config_path}: {dotted} names {value!r}, which does not exist "
+                        f"(looked in {', '.join(map(str, roots))}); pass --root"
+                    )
+                continue
+            nested = _nested_config(local) if depth < MAX_NESTING else None
+            if nested is not None:
+                files.append(self._nested(config, key, local, nested, roots, prefix, depth))
+                continue
+            if local.is_dir() and not (is_model_key or (local / "config.json").is_file()):
+                continue  # a directory that is no model: nothing the system reads at inference
+            if local.is_dir() or is_model_key or local.suffix in WEIGHT_SUFFIXES:
+                entry = {
+                    "key": list(key),
+                    "value": value,
+                    "local_path": str(local),
+                    "packed": None,
+                }
+                if self.self_contained:
+                    entry["packed"] = _add_tree(local, f"{prefix}models/{dotted}", self.members)
+                    _set(config, key)(entry["packed"])
+                else:
+                    logger.warning(
+                        "%s = %s is a local pretrained model, not packed (use --self-contained); "
+                        "the pack needs it at this path",
+                        f"{prefix}{dotted}",
+                        local,
+                    )
+                pretrained.append(entry)
+            else:
+                arcname = f"{prefix}files/{dotted}/{local.name}"
+                self.members[arcname] = local
+                _set(config, key)(arcname)
+                files.append({"key": list(key), "path": arcname, "source": str(local)})
+        return files, pretrained
+
+    def _nested(self, config, key, local: Path, nested: Path, roots, prefix: str, depth: int):
+        with open(nested, encoding="utf-8") as f:
+            sub = yaml.safe_load(f)
+        dotted = ".".join(map(str, key))
+        sub_prefix = f"{prefix}files/{dotted}/"
+        recipe = nested.resolve().parent.parent.parent  # <recipe>/exp/<name>/config.yaml
+        sub_files, sub_pretrained = self.pack(sub, nested, [recipe, *roots], sub_prefix, depth + 1)
+        _clear_training_only(sub)
+        arcname = f"{sub_prefix}config.yaml"
+        self.members[arcname] = yaml.safe_dump(sub, allow_unicode=True, sort_keys=False).encode()
+        is_dir = local.is_dir()
+        path = sub_prefix.rstrip("/") if is_dir else arcname
+        _set(config, key)(path)
+        return {
+            "key": list(key),
+            "path": path,
+            "source": str(local),
+            "config": arcname,
+            "dir": is_dir,
+            "files": sub_files,
+            "pretrained": sub_pretrained,
+        }
+
+    def _hub_model(self, key, value, prefix: str, setter) -> dict:
+        """A pretrained model named by hub id (not a local path)."""
+        entry = {"key": list(key), "value": value, "local_path": None, "packed": None}
+        if not self.self_contained:
+            return entry
+        local = _hf_cache_dir(value)
+        if local is None:
+            raise PackError(
+                f"--self-contained: {'.'.join(map(str, key))} names {value!r}, which is neither "
+                "a local path nor in the local Hugging Face cache; download it or pass its "
+                "directory"
+            )
+        entry["local_path"] = str(local)
+        entry["packed"] = _add_tree(
+            local, f"{prefix}models/{'.'.join(map(str, key))}", self.members
         )
-    entry["local_path"] = str(local)
-    entry["packed"] = _add_tree(local, f"models/{'.'.join(map(str, key))}", members)
-    setter(entry["packed"])
-    return entry
+        setter(entry["packed"])
+        return entry
+
+
+def _nested_config(local: Path) -> Path | None:
+    """The ESPnet config that ``local`` is or holds (an experiment dir), else None."""
+    if local.is_dir():
+        config = local / "config.yaml"
+        return config if config.is_file() and not (local / "config.json").exists() else None
+    if local.suffix not in (".yaml", ".yml"):
+        return None
+    try:
+        with open(local, encoding="utf-8") as f:
+            loaded = yaml.safe_load(f)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return local if isinstance(loaded, dict) else None
+
+
+def _clear_training_only(config: dict) -> None:
+    for key in ("init_param",):  # paths of other experiments, applied only when training
+        if config.get(key):
+            config[key] = []
 
 
 def _hf_cache_dir(name: str) -> Path | None:
@@ -295,7 +396,7 @@ def _hf_cache_dir(name: str) -> Path | None:
         return None
 
 
-def _add_tree(path: Path, prefix: str, members: dict[str, Path]) -> str:
+def _add_tree(path: Path, prefix: str, members: dict[str, Path | bytes]) -> str:
     """Add a file or a directory tree under ``prefix``; returns the archive name of ``path``."""
     if path.is_file():
         arcname = f"{prefix}/{path.name}"
@@ -361,7 +462,7 @@ def _versions() -> dict[str, str | None]:
     return versions
 
 
-def _write_zip(out: Path, members: dict[str, Path], config, inference, meta) -> None:
+def _write_zip(out: Path, members: dict[str, Path | bytes], config, inference, meta) -> None:
     from espnet_ext.training.checkpoint import file_sha256
 
     texts = {
@@ -370,7 +471,10 @@ def _write_zip(out: Path, members: dict[str, Path], config, inference, meta) -> 
         INFERENCE: yaml.safe_dump(inference, allow_unicode=True, sort_keys=False),
     }
     sums = {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in texts.items()}
-    sums.update((name, file_sha256(path)) for name, path in members.items())
+    sums.update(
+        (name, hashlib.sha256(path).hexdigest() if isinstance(path, bytes) else file_sha256(path))
+        for name, path in members.items()
+    )
     # sha256sum format: `sha256sum -c` checks an extracted pack, and the weights-only model
     # loading of espnet_ext.training verifies model.pth against it
     texts[CHECKSUMS] = "".join(f"{sha}  {name}\n" for name, sha in sorted(sums.items()))
@@ -380,7 +484,10 @@ def _write_zip(out: Path, members: dict[str, Path], config, inference, meta) -> 
         for arcname, path in members.items():
             compress = (
                 zipfile.ZIP_STORED
-                if path.suffix.lower() in STORED_SUFFIXES
+                if Path(arcname).suffix.lower() in STORED_SUFFIXES
                 else zipfile.ZIP_DEFLATED
             )
-            zf.write(path, arcname, compress_type=compress)
+            if isinstance(path, bytes):
+                zf.writestr(arcname, path, compress_type=compress)
+            else:
+                zf.write(path, arcname, compress_type=compress)

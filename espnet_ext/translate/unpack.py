@@ -9,7 +9,9 @@ drive letters or symlink attributes are refused before anything is written.
 
 Besides the archive's files the cache entry holds ``config.resolved.yaml``: the packed config
 with each packed file's archive name replaced by its absolute path in the cache, which is what
-ESPnet's ``build_model_from_file`` reads.
+ESPnet's ``build_model_from_file`` reads, and ``resolved/``: the same for the configs of other
+experiments the config names (``files/<key>/config.yaml`` -> ``resolved/files/<key>/config.yaml``,
+see :mod:`espnet_ext.translate.pack`), which the config then names instead.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from espnet_ext.fileio import write_text_atomic
 from espnet_ext.translate.pack import CONFIG, FORMAT, FORMAT_VERSION, INFERENCE, META, MODEL
 
 RESOLVED_CONFIG = "config.resolved.yaml"
+# resolved copies of nested experiment configs (see espnet_ext.translate.pack)
+RESOLVED_DIR = "resolved"
 _COMPLETE = ".complete"
 
 
@@ -178,13 +182,39 @@ def _extract(path: Path, target: Path) -> None:
 
 
 def _resolved_config(config_path: Path, meta: dict, root: Path) -> str:
+    """The packed config with archive names replaced by paths under ``root`` (the cache entry);
+    nested experiment configs are resolved into ``config_path.parent / "resolved"``."""
     with open(config_path, encoding="utf-8") as f:
         config = yaml.safe_load(f)
-    entries = [(e["key"], e["path"]) for e in meta.get("files", [])]
-    entries += [(e["key"], e["packed"]) for e in meta.get("pretrained", []) if e.get("packed")]
-    for key, arcname in entries:
+    _resolve(config, meta.get("files", []), meta.get("pretrained", []), config_path.parent, root)
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def _resolve(config: dict, files: list, pretrained: list, where: Path, root: Path) -> None:
+    """Rewrite ``config``'s packed entries to absolute paths under ``root``; ``where`` is the
+    directory being filled (``root`` once it is renamed into place)."""
+
+    def path_in(base: Path, arcname: str) -> Path:
+        return base.joinpath(*PurePosixPath(arcname).parts)
+
+    entries = []
+    for e in files:
+        if e.get("config"):  # another experiment's config, packed with its own files
+            with open(path_in(where, e["config"]), encoding="utf-8") as f:
+                sub = yaml.safe_load(f)
+            _resolve(sub, e.get("files", []), e.get("pretrained", []), where, root)
+            resolved = f"{RESOLVED_DIR}/{e['config']}"
+            write_text_atomic(
+                path_in(where, resolved),
+                yaml.safe_dump(sub, allow_unicode=True, sort_keys=False),
+            )
+            target = str(path_in(root, resolved))
+            entries.append((e["key"], str(Path(target).parent) if e.get("dir") else target))
+        else:
+            entries.append((e["key"], str(path_in(root, e["path"]))))
+    entries += [(e["key"], str(path_in(root, e["packed"]))) for e in pretrained if e.get("packed")]
+    for key, value in entries:
         node = config
         for k in key[:-1]:
             node = node[k]
-        node[key[-1]] = str(root.joinpath(*PurePosixPath(arcname).parts))
-    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+        node[key[-1]] = value

@@ -235,3 +235,53 @@ def test_import_espnet_ext_stays_light():
         "bad = [m for m in ('torch', 'espnet2') if m in sys.modules]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_nested_experiments_are_packed_with_their_files(recipe, tmp_path):
+    # an exporter-like system naming an ASR experiment dir, whose config names its own files by
+    # paths relative to the recipe dir, and a config file of another experiment
+    asr = recipe / "exp/asr_x"
+    asr.mkdir()
+    (asr / "config.yaml").write_text(yaml.safe_dump({
+        "token_list": ["<blank>", "a"],
+        "bpemodel": "data/token_list/train.en-de/src_bpe100/bpe.model",
+        "normalize_conf": {"stats_file": "exp/stats_st_train.en-de/train/feats_stats.npz"},
+        "init_param": ["exp/old/model.pth"]}))  # fmt: skip
+    (asr / "valid.acc.ave.pth").write_bytes(b"asr-weights")
+    exp = recipe / "exp/exporter_x"
+    exp.mkdir()
+    (exp / "valid.acc.ave.pth").write_bytes(b"weights")
+    (exp / "config.yaml").write_text(yaml.safe_dump({
+        "asr_exp": "exp/asr_x", "mt_exp": "exp/asr_x", "exporter": "ctc_pool",
+        "asr_model_file": "valid.acc.ave.pth",
+        "encoder_conf": {"train_config": str(asr / "config.yaml")}}))  # fmt: skip
+    out = recipe / "exporter_x.zip"
+    meta = make_pack("exp/exporter_x", out)
+    assert meta["task"] == "exporter"  # told apart by asr_exp, mt_exp, exporter
+    members = read_zip(out)
+    assert members["files/asr_exp/files/bpemodel/bpe.model"] == b"src-spm"
+    assert "files/asr_exp/files/normalize_conf.stats_file/feats_stats.npz" in members
+    assert "files/encoder_conf.train_config/config.yaml" in members
+    assert b"asr-weights" not in members.values()  # its checkpoint is not needed
+    nested = yaml.safe_load(members["files/asr_exp/config.yaml"])
+    assert nested["bpemodel"] == "files/asr_exp/files/bpemodel/bpe.model"
+    assert nested["init_param"] == []
+    assert yaml.safe_load(members["config.yaml"])["asr_exp"] == "files/asr_exp"
+
+    pack = open_pack(out, cache_dir=tmp_path / "cache")
+    resolved = yaml.safe_load(pack.config_path.read_text())
+    asr_dir = Path(resolved["asr_exp"])
+    assert asr_dir.is_relative_to(pack.root) and (asr_dir / "config.yaml").is_file()
+    asr_config = yaml.safe_load((asr_dir / "config.yaml").read_text())
+    assert Path(asr_config["bpemodel"]).read_bytes() == b"src-spm"
+    assert Path(asr_config["normalize_conf"]["stats_file"]).read_bytes() == b"npz"
+    train_config = Path(resolved["encoder_conf"]["train_config"])
+    assert train_config.name == "config.yaml" and train_config.is_file()
+
+
+def test_extra_files_from_the_command_line(recipe):
+    (recipe / "notes.txt").write_text("codebook")
+    pack_cli.main(["--exp-dir", "exp/st_x", "--out", "x.zip", "--extra", "notes=notes.txt"])
+    assert read_zip(recipe / "x.zip")["extra/notes"] == b"codebook"
+    with pytest.raises(SystemExit, match="expected NAME=PATH"):
+        pack_cli.main(["--exp-dir", "exp/st_x", "--out", "x.zip", "--extra", "notes"])

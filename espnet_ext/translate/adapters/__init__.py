@@ -20,13 +20,20 @@ formats, the pack archive itself - is shared):
 * Packing hooks (classmethods; must not import torch or ESPnet): ``model_keys`` names config
   entries that hold pretrained model names or directories beyond the ones found by name
   (keys ending in ``name_or_path``, ``path_or_url``, ``model_tag``); ``pack_extras(config,
-  exp_dir)`` returns files the config does not name (a k-means model, feature settings) as
-  ``{archive name: local path}``, which ``load`` finds again with ``pack.extra(name)``.
+  exp_dir, given)`` returns files the config does not name (a k-means model, feature settings) as
+  ``{name: local path or bytes}``, which ``load`` finds again with ``pack.extra(name)``;
+  ``given`` are the files passed to ``make_pack(extras=...)`` (``--extra NAME=PATH``).
+
+Helpers for adapters: :func:`decoding_options` (the pack's ``inference.yaml`` options an adapter
+takes, warning about the others) and :func:`pad_batch` (waveforms -> a zero-padded batch).
+Adapters: ``espnet.py`` (ST, ASR), ``connector.py``, ``exporter.py`` (exporter, cascade),
+``lst.py``, ``discrete.py``.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -36,10 +43,36 @@ if TYPE_CHECKING:
 
     from espnet_ext.translate.unpack import Pack
 
+_logger = logging.getLogger(__name__)
+
 ADAPTERS: dict[str, str] = {
     "st": "espnet_ext.translate.adapters.espnet:ESPnetSTAdapter",
     "asr": "espnet_ext.translate.adapters.espnet:ESPnetASRAdapter",
+    "connector": "espnet_ext.translate.adapters.connector:ConnectorAdapter",
+    "exporter": "espnet_ext.translate.adapters.exporter:ExporterAdapter",
+    "cascade": "espnet_ext.translate.adapters.exporter:CascadeAdapter",
+    "lst": "espnet_ext.translate.adapters.lst:LSTAdapter",
+    "discrete": "espnet_ext.translate.adapters.discrete:DiscreteAdapter",
 }
+
+#: config entries that tell a task apart when neither ``--task`` nor ``train_info.json`` names
+#: it (all must be present; checked in this order before the ESPnet ASR/MT/ST rule)
+TASK_MARKERS: dict[str, tuple[str, ...]] = {
+    "exporter": ("asr_exp", "mt_exp", "exporter"),
+    "connector": ("speech_encoder", "connector", "mt_name_or_path"),
+    "lst": ("llm_conf", "length_adapter_conf", "modality_adapter_conf"),
+    "discrete": ("src_token_list", "model"),
+}
+
+
+def task_from_config(config: dict) -> str | None:
+    """The task whose :data:`TASK_MARKERS` the config has, else None."""
+    for task, keys in TASK_MARKERS.items():
+        if all(k in config for k in keys):
+            if task == "discrete" and config.get("model") != "discrete_st":
+                continue
+            return task
+    return None
 
 
 class SystemAdapter(ABC):
@@ -51,9 +84,15 @@ class SystemAdapter(ABC):
     sample_rate: int = 16000
 
     @classmethod
-    def pack_extras(cls, config: dict, exp_dir: Path) -> dict[str, Path]:
-        """Files to pack that ``config`` does not name: ``{archive name: local path}``."""
-        return {}
+    def pack_extras(
+        cls, config: dict, exp_dir: Path, given: dict[str, Path]
+    ) -> dict[str, Path | bytes]:
+        """Files to pack that ``config`` does not name: ``{name: local path or content}``.
+
+        ``given`` holds the files the user passed (``make_pack(extras=...)``, ``--extra``); the
+        default packs them as they are. Raise ``ValueError`` for a missing or unusable one.
+        """
+        return dict(given)
 
     @classmethod
     @abstractmethod
@@ -65,6 +104,26 @@ class SystemAdapter(ABC):
     @abstractmethod
     def translate_batch(self, waves: list[np.ndarray]) -> list[str]:
         """(samples,) float32 waveforms at :attr:`sample_rate` -> one translation each."""
+
+
+def pad_batch(waves: list[np.ndarray], device: str):
+    """(B, S) zero-padded float32 tensor and (B,) lengths, as ESPnet's collate makes them."""
+    import torch
+
+    lengths = torch.tensor([len(w) for w in waves], dtype=torch.long)
+    speech = torch.zeros(len(waves), int(lengths.max()), dtype=torch.float32)
+    for b, wave in enumerate(waves):
+        speech[b, : len(wave)] = torch.as_tensor(wave, dtype=torch.float32)
+    return speech.to(device), lengths.to(device)
+
+
+def decoding_options(pack: Pack, known: tuple[str, ...], ignored: tuple[str, ...]) -> dict:
+    """The pack's decoding options this adapter uses; warns about unknown ones."""
+    options = dict(pack.inference_config)
+    unknown = sorted(set(options) - set(known) - set(ignored))
+    if unknown:
+        _logger.warning("%s: ignoring decoding options it does not take: %s", pack.task, unknown)
+    return {k: v for k, v in options.items() if k in known}
 
 
 def adapter_class(task: str) -> type[SystemAdapter]:
