@@ -172,7 +172,16 @@ def _lower_blank(checkpoint: Path) -> None:
     real = checkpoint.resolve()
     state = torch.load(real, map_location="cpu", weights_only=True)
     state["ctc.ctc_lo.bias"][0] += BLANK_BIAS_SHIFT
-    torch.save(state, real)
+    _rewrite_model_file(real, state)
+
+
+def _rewrite_model_file(path: Path, state: dict) -> None:
+    """Overwrite a model file of an experiment dir and its checksum: when the crash-safe trainer
+    is installed on the task (an espnet_ext entrypoint was imported in this process), the dir has
+    a checksums.sha256 that later loads verify."""
+    from espnet_ext.training.checkpoint import CheckpointDir
+
+    CheckpointDir(path.parent).save(state, path.name)
 
 
 def _fit_mt(exp: Path, root: Path, data: Path, steps: int = MT_FIT_STEPS) -> None:
@@ -201,7 +210,7 @@ def _fit_mt(exp: Path, root: Path, data: Path, steps: int = MT_FIT_STEPS) -> Non
         optim.zero_grad()
         model(**batch)[0].backward()
         optim.step()
-    torch.save(model.state_dict(), (exp / "valid.acc.ave.pth").resolve())
+    _rewrite_model_file((exp / "valid.acc.ave.pth").resolve(), model.state_dict())
 
 
 def train_mt(root: Path, data: Path) -> Path:
