@@ -99,12 +99,12 @@ def lengths(data: Path, kdir: Path, work: Path, frame_ms: float, bpe_size: int) 
     dump.merge(data, kdir, out, 1)
     units = read_map(out / "units")
     train_unit_bpe(
-        [out / "units"], work / "unit_bpe", kmeans.KMeansQuantizer(kdir).n_clusters, bpe_size
+        [out / "units"], work / "unit_bpe", kmeans.load_quantizer(kdir).n_clusters, bpe_size
     )
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=str(work / "unit_bpe" / "bpe.model"))
-    cmap = UnitCharMap(kmeans.KMeansQuantizer(kdir).n_clusters)
+    cmap = UnitCharMap(kmeans.load_quantizer(kdir).n_clusters)
     seconds = sum(int(v) for v in read_map(data / "utt2num_samples").values()) / FS
     raw = sum(len(v.split()) for v in units.values())
     dedup = [remove_repeats(int(x) for x in v.split()) for v in units.values()]

@@ -24,9 +24,7 @@ def get_parser() -> argparse.ArgumentParser:
     ):
         s = sub.add_parser(name, help=what)
         s.add_argument("--data-dir", required=True, help="dumped data dir (wav.scp)")
-        s.add_argument(
-            "--kmeans-dir", required=True, help="k-means dir (kmeans.joblib, kmeans.json)"
-        )
+        s.add_argument("--kmeans-dir", required=True, help="k-means dir (kmeans.npz, kmeans.json)")
         s.add_argument("--out-dir", required=True, help="where parts/ and units go")
         s.add_argument("--nj", type=int, required=True)
         if name == "job":

@@ -2,7 +2,7 @@
 
 subset  --data-dir D --kmeans-dir K [--max-utts N | --max-hours H] [--seed S]
 feats   --data-dir D --kmeans-dir K --job J --nj N --feature-type mfcc|s3prl [feature options]
-fit     --kmeans-dir K --nj N [--n-clusters 2000] [--seed S] [--max-frames F]
+fit     --kmeans-dir K --nj N [--n-clusters 2000] [--seed S] [--max-frames F] -> kmeans.npz,.json
 """
 
 from __future__ import annotations

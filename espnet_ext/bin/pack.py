@@ -63,7 +63,7 @@ def get_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=PATH",
         help="a file or dir the config does not name, for the system's adapter (discrete "
-        "units: kmeans=DIR holding kmeans.joblib and kmeans.json); repeatable",
+        "units: kmeans=DIR holding kmeans.npz and kmeans.json); repeatable",
     )
     parser.add_argument("--log-level", default="INFO", help="Python logging level")
     return parser

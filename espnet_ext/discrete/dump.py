@@ -14,7 +14,6 @@ removal and the character mapping happen when the training text is made, so one 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -26,7 +25,7 @@ from tqdm import tqdm
 
 from espnet_ext.discrete.audio import read_wav, split_job
 from espnet_ext.discrete.features import build_extractor
-from espnet_ext.discrete.kmeans import KMeansQuantizer
+from espnet_ext.discrete.kmeans import load_quantizer
 from espnet_ext.fileio import write_text_atomic
 from espnet_ext.pipeline.datadir import read_map, write_map
 
@@ -34,8 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def codebook_id(kdir: str | Path) -> str:
-    """A short content hash of the codebook, so parts made with another codebook are redone."""
-    return hashlib.sha1((Path(kdir) / "kmeans.joblib").read_bytes()).hexdigest()[:16]
+    """A short content hash of the codebook's centres, so parts made with another codebook are
+    redone (a refit that gives the same centres keeps them)."""
+    return load_quantizer(kdir).codebook_id
 
 
 def dump_job(
@@ -50,14 +50,14 @@ def dump_job(
     """Write ``out_dir/parts/units.<job>`` for job ``job`` (1-based) of ``data_dir/wav.scp``."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     report_path = out_dir / "parts" / f"report.{job}.json"
-    codebook = codebook_id(kdir)
+    quantizer = load_quantizer(kdir)
+    codebook = quantizer.codebook_id
     if report_path.exists():
         report = json.loads(report_path.read_text())
         if report.get("codebook") == codebook and report.get("nj") == nj:
             log.info("units job %d/%d already done (%s), skipping", job, nj, report_path)
             return report
         log.warning("%s was made with another codebook or split; redoing job %d", report_path, job)
-    quantizer = KMeansQuantizer(kdir)
     feature_conf = dict(quantizer.info["feature_conf"])
     if device is not None and feature_conf.get("feature_type") == "s3prl":
         feature_conf["device"] = device

@@ -1,20 +1,23 @@
 """Learning the k-means codebook: a seeded subset of the training set, its features extracted in
-``nj`` resumable jobs, then scikit-learn ``MiniBatchKMeans`` (saved with joblib).
+``nj`` resumable jobs, then scikit-learn ``MiniBatchKMeans``, stored as its cluster centres.
 
 Layout of a k-means dir (``kdir``)::
 
     kdir/subset                 utterance ids used for k-means (``<utt> <num_samples>``)
     kdir/feats/feats.<j>.npy    (frames, D) float16 features of job j's utterances
     kdir/feats/done.<j>.json    written last: job j finished (frames, seconds, feature conf)
-    kdir/kmeans.joblib          the fitted MiniBatchKMeans
+    kdir/kmeans.npz             the fitted model's cluster centres (``cluster_centers``, no pickle)
     kdir/kmeans.json            feature conf, cluster count, seed, frames used, fit seconds
 
 ``kmeans.json`` carries the feature configuration, so unit dumping always uses the features the
-codebook was learned on.
+codebook was learned on. :func:`load_quantizer` is the one loader of a codebook (unit dumping and
+the translation packs): it reads ``kmeans.npz`` with ``allow_pickle=False``, and its
+:class:`KMeansQuantizer` gives exactly the labels of the fitted model's ``predict``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -30,6 +33,19 @@ from espnet_ext.fileio import atomic_open, write_text_atomic
 from espnet_ext.pipeline.datadir import read_map, write_map
 
 log = logging.getLogger(__name__)
+
+CENTRES_FILE = "kmeans.npz"
+INFO_FILE = "kmeans.json"
+CENTRES_KEY = "cluster_centers"
+LEGACY_PICKLE = "kmeans.joblib"  # written before kmeans.npz; never read
+PACKED_CENTRES = "centroids.npy"  # the k-means dir of a pack made before kmeans.npz
+REFIT_HINT = (
+    "re-run the k-means fit: stage 6 of st.sh with --extra_feats units (scripts/units.sh, "
+    "step c 'k-means fit'), or python -m espnet_ext.bin.learn_kmeans fit --kmeans-dir {kdir} "
+    "--nj <the feature jobs' count>"
+)
+# sklearn's k-means E-step assigns samples in chunks of this many rows (_k_means_common.pyx)
+CHUNK_SIZE = 256
 
 
 def select_subset(
@@ -186,9 +202,7 @@ def learn(
     max_frames: int | None = None,
     **fit_conf,
 ) -> dict:
-    """Fit on the extracted features of ``kdir`` and write ``kmeans.joblib`` + ``kmeans.json``."""
-    import joblib
-
+    """Fit on the extracted features of ``kdir`` and write ``kmeans.npz`` + ``kmeans.json``."""
     kdir = Path(kdir)
     infos = [
         json.loads((kdir / "feats" / f"done.{j}.json").read_text())
@@ -200,8 +214,11 @@ def learn(
     km = fit_kmeans(feats, n_clusters=n_clusters, seed=seed, **fit_conf)
     fit_seconds = time.time() - start
     inertia = float(-km.score(feats)) / len(feats)
-    with atomic_open(kdir / "kmeans.joblib", "wb") as f:
-        joblib.dump(km, f)
+    save_centres(kdir, km.cluster_centers_)
+    legacy = kdir / LEGACY_PICKLE
+    if legacy.exists():  # an earlier version's pickle of the model: superseded, never read
+        legacy.unlink()
+        log.info("removed %s (replaced by %s)", legacy, kdir / CENTRES_FILE)
     info = {
         "n_clusters": n_clusters,
         "seed": seed,
@@ -213,7 +230,7 @@ def learn(
         "feature_conf": infos[0]["feature_conf"],
         "fit_conf": fit_conf,
     }
-    write_text_atomic(kdir / "kmeans.json", json.dumps(info, indent=1) + "\n")
+    write_text_atomic(kdir / INFO_FILE, json.dumps(info, indent=1) + "\n")
     log.info(
         "k-means %d clusters on %d frames in %.1f s (mean squared distance %.3f)",
         n_clusters,
@@ -224,24 +241,149 @@ def learn(
     return info
 
 
+def save_centres(kdir: str | Path, centres: np.ndarray) -> Path:
+    """Write the cluster centres to ``kdir/kmeans.npz`` atomically (their dtype kept)."""
+    centres = _checked_centres(np.asarray(centres), "the centres to save")
+    path = Path(kdir) / CENTRES_FILE
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **{CENTRES_KEY: np.ascontiguousarray(centres)})
+    return path
+
+
+def read_centres(path: str | Path) -> np.ndarray:
+    """The centres of a ``kmeans.npz`` (or a pack's older ``centroids.npy``); never unpickles."""
+    path = Path(path)
+    loaded = np.load(path, allow_pickle=False)
+    if isinstance(loaded, np.ndarray):  # .npy
+        return _checked_centres(loaded, str(path))
+    with loaded:
+        if CENTRES_KEY not in loaded.files:
+            raise ValueError(f"{path}: no {CENTRES_KEY!r} array (it has {loaded.files})")
+        return _checked_centres(loaded[CENTRES_KEY], str(path))
+
+
+def _checked_centres(centres: np.ndarray, where: str) -> np.ndarray:
+    if centres.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{where}: centres must be float32 or float64, not {centres.dtype}")
+    if centres.ndim != 2 or centres.shape[0] == 0 or centres.shape[1] == 0:
+        raise ValueError(f"{where}: centres must be (clusters, dim), got shape {centres.shape}")
+    if not np.isfinite(centres).all():
+        raise ValueError(f"{where}: the centres contain NaN or infinity")
+    return np.ascontiguousarray(centres)
+
+
+def load_quantizer(kdir: str | Path) -> KMeansQuantizer:
+    """The one loader of a k-means codebook: ``kdir/kmeans.npz`` (read with ``allow_pickle=False``)
+    and ``kdir/kmeans.json``. Used by unit dumping and by translation packs, whose
+    ``extra/kmeans/`` holds the same two files (packs made before kmeans.npz: ``centroids.npy``).
+
+    A dir with only an earlier version's ``kmeans.joblib`` (a pickle, which can run code when
+    loaded) is refused with the command that refits the model.
+    """
+    kdir = Path(kdir)
+    centres_path = kdir / CENTRES_FILE
+    if not centres_path.is_file() and (kdir / PACKED_CENTRES).is_file():
+        centres_path = kdir / PACKED_CENTRES
+    if not centres_path.is_file():
+        if (kdir / LEGACY_PICKLE).exists():
+            raise FileNotFoundError(
+                f"{kdir} holds the k-means model only as {LEGACY_PICKLE}, a pickle, which is no "
+                f"longer loaded (unpickling can run code); {REFIT_HINT.format(kdir=kdir)} to "
+                f"write {CENTRES_FILE} (the units dumped with it must then be dumped again)"
+            )
+        raise FileNotFoundError(
+            f"{kdir / CENTRES_FILE} is missing: learn the k-means model first; "
+            + REFIT_HINT.format(kdir=kdir)
+        )
+    if not (kdir / INFO_FILE).is_file():
+        raise FileNotFoundError(
+            f"{kdir / INFO_FILE} is missing: learn the k-means model first; "
+            + REFIT_HINT.format(kdir=kdir)
+        )
+    info = json.loads((kdir / INFO_FILE).read_text(encoding="utf-8"))
+    quantizer = KMeansQuantizer(read_centres(centres_path), info)
+    if int(info.get("n_clusters", quantizer.n_clusters)) != quantizer.n_clusters:
+        raise ValueError(
+            f"{kdir}: {INFO_FILE} says {info['n_clusters']} clusters but {centres_path.name} "
+            f"holds {quantizer.n_clusters} centres (an interrupted fit?); "
+            + REFIT_HINT.format(kdir=kdir)
+        )
+    return quantizer
+
+
 class KMeansQuantizer:
-    """Frames -> cluster ids with a saved codebook (``kdir/kmeans.joblib`` + ``kmeans.json``)."""
+    """Frames -> cluster ids: the nearest centre, exactly as scikit-learn's k-means ``predict``.
 
-    def __init__(self, kdir: str | Path):
-        import joblib
+    ``predict`` of a fitted ``(MiniBatch)KMeans`` casts the frames to the centres' dtype and, per
+    chunk of 256 frames, scores ``||c||^2 - 2 x.c`` with one BLAS ``gemm`` (``alpha=-2``,
+    ``beta=1`` on the rows of ``||c||^2``) in that dtype, the BLAS single-threaded, then takes the
+    first minimum. This class makes the same ``gemm`` call through SciPy's public BLAS wrappers
+    (the library scikit-learn's Cython calls) and the same reductions, so the labels are the
+    same even where two centres are nearly equally near; a different BLAS (e.g. numpy's matmul)
+    or float64 arithmetic can break such near ties differently.
+    """
 
-        kdir = Path(kdir)
-        for name in ("kmeans.joblib", "kmeans.json"):
-            if not (kdir / name).exists():
-                raise FileNotFoundError(f"{kdir / name} is missing: learn the k-means model first")
-        self.info = json.loads((kdir / "kmeans.json").read_text())
-        self.model = joblib.load(kdir / "kmeans.joblib")
-        self.n_clusters = int(self.model.n_clusters)
+    def __init__(self, centres: np.ndarray, info: dict | None = None):
+        self.centres = _checked_centres(np.asarray(centres), "k-means centres")
+        self.info = dict(info or {})
+        self.n_clusters, self.dim = (int(n) for n in self.centres.shape)
+        # sklearn's row_norms(centers, squared=True) for dense input
+        self._sq_norms = np.einsum("ij,ij->i", self.centres, self.centres)
+        self.codebook_id = codebook_hash(self.centres)
 
     def __call__(self, feats: np.ndarray) -> np.ndarray:
-        """(T, D) float -> (T,) int64 nearest-centroid ids."""
+        """(T, D) float -> (T,) int64 nearest-centre ids."""
+        feats = np.asarray(feats)
+        if feats.ndim != 2 or feats.shape[1] != self.dim:
+            raise ValueError(
+                f"features must be (frames, {self.dim}) for this codebook, got {feats.shape}"
+            )
         if len(feats) == 0:
             return np.zeros(0, dtype=np.int64)
-        return self.model.predict(
-            np.ascontiguousarray(feats, dtype=self.model.cluster_centers_.dtype)
-        ).astype(np.int64)
+        with np.errstate(over="ignore"):  # out of float32's range: refused just below
+            x = np.ascontiguousarray(feats, dtype=self.centres.dtype)
+        if not np.isfinite(x).all():
+            raise ValueError(f"features contain NaN or infinity (as {x.dtype})")
+        gemm = _gemm(self.centres.dtype)
+        labels = np.empty(len(x), dtype=np.int64)
+        chunk = min(CHUNK_SIZE, len(x))
+        # Fortran order (clusters, chunk): sklearn's row-major (chunk, clusters) buffer as BLAS
+        # sees it; centres.T and x.T are the column-major views of the row-major arrays, so the
+        # call is sklearn's gemm("T", "N", clusters, chunk, dim, -2, C, dim, X, dim, 1, D, clusters)
+        scores = np.empty((self.n_clusters, chunk), dtype=x.dtype, order="F")
+        with _blas_single_thread():
+            for start in range(0, len(x), chunk):
+                part = x[start : start + chunk]
+                out = scores[:, : len(part)]
+                out[...] = self._sq_norms[:, None]
+                out = gemm(-2.0, self.centres.T, part.T, beta=1.0, c=out, trans_a=1, overwrite_c=1)
+                labels[start : start + len(part)] = out.argmin(axis=0)  # first minimum, as `<`
+        return labels
+
+
+def codebook_hash(centres: np.ndarray) -> str:
+    """A short content hash of a codebook (dtype, shape and values), independent of the file."""
+    centres = np.ascontiguousarray(centres)
+    digest = hashlib.sha1(f"{centres.dtype.str} {centres.shape}".encode())
+    digest.update(centres.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _gemm(dtype: np.dtype):
+    from scipy.linalg import blas
+
+    return blas.sgemm if dtype == np.float32 else blas.dgemm
+
+
+_CONTROLLER = None
+
+
+def _blas_single_thread():
+    """BLAS limited to one thread for the block, as sklearn's ``predict`` runs it."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        import scipy.linalg.blas  # noqa: F401  (loaded before the controller looks for BLAS)
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")

@@ -75,7 +75,7 @@ def test_units_jobs_resume_and_merge(dumped, tmp_path, caplog):
     assert 95 < summary["frames_per_second"] <= 100
     assert summary["units_per_second_no_repeats"] < summary["frames_per_second"]
     # the units are the codebook's labels of the features
-    quant = kmeans.KMeansQuantizer(kdir)
+    quant = kmeans.load_quantizer(kdir)
     from espnet_ext.discrete.audio import read_wav
 
     utt = sorted(units)[3]

@@ -1,5 +1,6 @@
 """scripts/units.sh (pipeline stage 6, extra_feats=units) on a tiny dumped set with the local job
-backend: every output is made, and a re-run skips the finished jobs and steps."""
+backend: every output is made, a re-run skips the finished jobs and steps, and a k-means dir of an
+earlier version (kmeans.joblib only) is fitted again."""
 
 import os
 import subprocess
@@ -74,7 +75,7 @@ def test_units_stage_runs_and_resumes(tmp_path):
     )
     before = {
         p: p.stat().st_mtime_ns
-        for p in [*parts, udir / "kmeans/kmeans.joblib", udir / "data/train.st/src"]
+        for p in [*parts, udir / "kmeans/kmeans.npz", udir / "data/train.st/src"]
     }
 
     out = run_units(tmp_path, *opts)
@@ -84,3 +85,15 @@ def test_units_stage_runs_and_resumes(tmp_path):
     logs += [(udir / f"kmeans/logs/feats.{j}.log").read_text() for j in (1, 2)]
     assert all("already done" in log for log in logs)
     assert {p: p.stat().st_mtime_ns for p in before} == before
+
+    # a k-means dir of an earlier version holds the model only as the pickle kmeans.joblib: the
+    # fit runs again though its marker matches, the pickle is removed (never read), and the same
+    # centres (same features and seed) keep the unit jobs done
+    (udir / "kmeans/kmeans.npz").unlink()
+    (udir / "kmeans/kmeans.joblib").write_bytes(b"an old pickle")
+    out = run_units(tmp_path, *opts)
+    assert out.count("done before with the same settings") == 5  # all but the fit
+    assert (udir / "kmeans/kmeans.npz").is_file()
+    assert not (udir / "kmeans/kmeans.joblib").exists()
+    assert all("already done" in (udir / f"train/logs/units.{j}.log").read_text() for j in (1, 2))
+    assert read_map(udir / "train/units") == units

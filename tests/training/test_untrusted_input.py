@@ -1,5 +1,6 @@
 """Audit of the package's loaders of untrusted files: YAML only through safe loaders, checkpoints
-only through ``torch.load(..., weights_only=True)`` (issue 10, section 6).
+only through ``torch.load(..., weights_only=True)``, and no unpickling at all (``pickle``,
+``joblib``, ``np.load(..., allow_pickle=True)``) (issue 10, section 6).
 
 The scan reads the source (AST), so it also covers modules whose imports are expensive. Any
 unsafe call fails here; there are no exceptions.
@@ -98,5 +99,100 @@ def test_package_loads_yaml_safely_and_checkpoints_weights_only():
             rel = path.relative_to(REPO).as_posix()
             found += unsafe_calls(path.read_text(encoding="utf-8"), rel)
     assert not found, "unsafe loads (use yaml.safe_load / torch.load(weights_only=True)):\n" + (
+        "\n".join(found)
+    )
+
+
+# modules whose load functions unpickle (joblib files are pickles), and those functions
+UNPICKLING_MODULES = {"pickle", "_pickle", "cPickle", "joblib", "dill", "cloudpickle"}
+UNPICKLING_FUNCTIONS = {"load", "loads", "Unpickler"}
+
+
+def unpickling_calls(source: str, path: str = "<string>") -> list[str]:
+    """``path:line: call`` for each call that unpickles: ``pickle.load``/``loads``/``Unpickler``,
+    ``joblib.load`` (also under an ``import ... as`` name or imported by name), pandas
+    ``read_pickle``, and ``np.load`` unless ``allow_pickle`` is left out or ``False``."""
+    tree = ast.parse(source, filename=path)
+    modules, functions = set(UNPICKLING_MODULES), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in UNPICKLING_MODULES:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.split(".")[0] in UNPICKLING_MODULES:
+                functions |= {
+                    a.asname or a.name for a in node.names if a.name in UNPICKLING_FUNCTIONS
+                }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        where = f"{path}:{node.lineno}: {ast.unparse(node)[:80]}"
+        if isinstance(func, ast.Name):
+            if func.id in functions:
+                found.append(where)
+            continue
+        if not isinstance(func, ast.Attribute):
+            continue
+        owner = ast.unparse(func.value)
+        if owner in modules and func.attr in UNPICKLING_FUNCTIONS or func.attr == "read_pickle":
+            found.append(where)
+        elif owner in ("np", "numpy") and func.attr == "load":
+            allow = {k.arg: k.value for k in node.keywords}.get("allow_pickle")
+            if allow is not None and not (
+                isinstance(allow, ast.Constant) and allow.value is False
+            ):
+                found.append(where)
+    return found
+
+
+def test_checker_flags_unpickling_calls():
+    source = """
+import pickle, joblib
+import numpy as np
+import joblib as jl
+from joblib import load as jload
+np.load(f)
+np.load(f, allow_pickle=False, mmap_mode="r")
+pickle.dumps(x)
+pickle.UnpicklingError
+joblib.dump(m, f)
+json.load(f)
+joblib.load(f)
+jl.load(f)
+jload(f)
+pickle.load(f)
+pickle.loads(b)
+pickle.Unpickler(f).load()
+np.load(f, allow_pickle=True)
+np.load(f, allow_pickle=flag)
+pd.read_pickle(f)
+"""
+    flagged = [line.split(": ", 1)[1] for line in unpickling_calls(source)]
+    assert sorted(flagged) == sorted(
+        [
+            "joblib.load(f)",
+            "jl.load(f)",
+            "jload(f)",
+            "pickle.load(f)",
+            "pickle.loads(b)",
+            "pickle.Unpickler(f)",
+            "np.load(f, allow_pickle=True)",
+            "np.load(f, allow_pickle=flag)",
+            "pd.read_pickle(f)",
+        ]
+    )
+
+
+def test_package_never_unpickles():
+    """No pickle in the package's loaders: the k-means codebook is ``kmeans.npz`` (issue 10)."""
+    found = []
+    for top in SCANNED:
+        for path in sorted((REPO / top).rglob("*.py")):
+            rel = path.relative_to(REPO).as_posix()
+            found += unpickling_calls(path.read_text(encoding="utf-8"), rel)
+    assert not found, "calls that unpickle (store arrays with np.save/np.savez):\n" + (
         "\n".join(found)
     )

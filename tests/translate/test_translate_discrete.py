@@ -101,8 +101,8 @@ def test_discrete_pack_translates_like_discrete_inference(packed, tmp_path):
     assert packed["meta"]["task"] == "discrete"
     assert_gone(*packed["deleted"])
     extras = set(packed["meta"]["extras"])
-    assert extras >= {"kmeans/centroids.npy", "kmeans/kmeans.json", "joint/unit_bpe.model"}
-    assert not any(name.endswith(".joblib") for name in extras)  # no pickle in the pack
+    assert extras >= {"kmeans/kmeans.npz", "kmeans/kmeans.json", "joint/unit_bpe.model"}
+    assert not any(name.endswith((".joblib", ".pkl")) for name in extras)  # no pickle in the pack
     assert ("feature_model/tiny_wavlm.pt" in extras) == (packed["features"] == "wavlm")
     hyps, _ = translate_from_pack(packed["zip"], packed["wavs"], tmp_path / "cache")
     assert len(hyps) == len(packed["ref"]) == 4 and all(hyps.values())

@@ -11,11 +11,11 @@ joint token list):
   ``text_bpe.model``, ``tokens.txt``) given at packing time (``extras={"joint": DIR}``,
   ``--extra joint=DIR``), or found next to the config's ``src_token_list`` when that is a path;
 * ``extra/kmeans/kmeans.json`` (the feature settings and cluster count) and
-  ``extra/kmeans/centroids.npy``: the codebook of the k-means dir given at packing time
-  (``make_pack(extras={"kmeans": DIR})``, ``--extra kmeans=DIR``). Only the centroids are packed,
-  not the joblib pickle, so loading a pack never unpickles; the nearest-centroid search is
-  scikit-learn's own ``predict`` on an estimator holding those centroids, so the units equal
-  the ones the pickled model gives;
+  ``extra/kmeans/kmeans.npz`` (the cluster centres): the codebook of the k-means dir given at
+  packing time (``make_pack(extras={"kmeans": DIR})``, ``--extra kmeans=DIR``), loaded by
+  :func:`espnet_ext.discrete.kmeans.load_quantizer` as the unit dump loads it, so loading a pack
+  never unpickles and its units equal the dumped ones (packs made before ``kmeans.npz`` hold
+  ``extra/kmeans/centroids.npy``, which that loader reads too);
 * ``extra/feature_model/``: the local checkpoint of an s3prl feature upstream
   (``feature_conf.path_or_url``, e.g. ``wavlm_local``), when the features need one.
 """
@@ -51,31 +51,6 @@ JOINT_FILES = ("joint_vocab.json", "tokens.txt", "text_bpe.model", "unit_bpe.mod
 FEATURE_MODEL = "feature_model"
 
 
-class NearestCentroid:
-    """scikit-learn's k-means ``predict`` on a codebook given as an array (no pickle)."""
-
-    def __init__(self, centroids: np.ndarray):
-        from sklearn.cluster import MiniBatchKMeans
-        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-
-        km = MiniBatchKMeans(n_clusters=len(centroids))
-        km.cluster_centers_ = centroids
-        km.n_features_in_ = centroids.shape[1]
-        km._n_threads = _openmp_effective_n_threads()
-        self.model = km
-        self.n_clusters = len(centroids)
-
-    def __call__(self, feats: np.ndarray) -> np.ndarray:
-        """(T, D) float -> (T,) int64 nearest-centroid ids (as ``KMeansQuantizer``)."""
-        import numpy as np
-
-        if len(feats) == 0:
-            return np.zeros(0, dtype=np.int64)
-        return self.model.predict(
-            np.ascontiguousarray(feats, dtype=self.model.cluster_centers_.dtype)
-        ).astype(np.int64)
-
-
 class DiscreteAdapter(SystemAdapter):
     """Units of each segment -> joint-vocabulary ids -> ``Discrete2Text`` (best hypothesis)."""
 
@@ -91,6 +66,8 @@ class DiscreteAdapter(SystemAdapter):
     def pack_extras(cls, config: dict, exp_dir: Path, given: dict[str, Path]) -> dict:
         import numpy as np
 
+        from espnet_ext.discrete.kmeans import CENTRES_FILE, CENTRES_KEY, INFO_FILE, load_quantizer
+
         unknown = sorted(set(given) - {"kmeans", "joint"})
         if unknown:
             raise ValueError(f"discrete systems take the extras kmeans and joint, not {unknown}")
@@ -98,19 +75,17 @@ class DiscreteAdapter(SystemAdapter):
         if kdir is None:
             raise ValueError(
                 "a discrete-unit system needs its k-means model: pass the k-means dir "
-                "(kmeans.joblib + kmeans.json) as --extra kmeans=DIR"
+                f"({CENTRES_FILE} + {INFO_FILE}) as --extra kmeans=DIR"
             )
-        for name in ("kmeans.joblib", "kmeans.json"):
-            if not (kdir / name).is_file():
-                raise ValueError(f"--extra kmeans={kdir}: no {name} there")
-        from espnet_ext.discrete.kmeans import KMeansQuantizer
-
-        quantizer = KMeansQuantizer(kdir)
-        buf = io.BytesIO()
-        np.save(buf, np.asarray(quantizer.model.cluster_centers_))
+        try:
+            quantizer = load_quantizer(kdir)  # checks the codebook as loading the pack will
+        except (OSError, ValueError) as e:
+            raise ValueError(f"--extra kmeans={kdir}: {e}") from e
         info = dict(quantizer.info)
         feature_conf = dict(info["feature_conf"])
-        extras: dict[str, Path | bytes] = {"kmeans/centroids.npy": buf.getvalue()}
+        buf = io.BytesIO()  # the centres as loaded (also from a dir with an older layout)
+        np.savez(buf, **{CENTRES_KEY: quantizer.centres})
+        extras: dict[str, Path | bytes] = {f"kmeans/{CENTRES_FILE}": buf.getvalue()}
         model_path = feature_conf.get("path_or_url")
         if model_path and Path(model_path).is_file():
             extras[f"{FEATURE_MODEL}/{Path(model_path).name}"] = Path(model_path)
@@ -118,7 +93,7 @@ class DiscreteAdapter(SystemAdapter):
         for key in ("device", "download_dir"):  # this machine's settings
             feature_conf.pop(key, None)
         info["feature_conf"] = feature_conf
-        extras["kmeans/kmeans.json"] = (json.dumps(info, indent=1) + "\n").encode("utf-8")
+        extras[f"kmeans/{INFO_FILE}"] = (json.dumps(info, indent=1) + "\n").encode("utf-8")
 
         joint = given.get("joint") or _joint_dir(config, exp_dir)
         missing = [n for n in JOINT_FILES if not (joint / n).is_file()]
@@ -130,28 +105,27 @@ class DiscreteAdapter(SystemAdapter):
 
     @classmethod
     def load(cls, pack: Pack, device: str = "cpu", beam_size: int | None = None, **options):
-        import numpy as np
-
         from espnet_ext.bin import prepare_espnet_task
 
         task = prepare_espnet_task("espnet_ext.discrete.task", "DiscreteSTTask")
         from espnet_ext.discrete.features import build_extractor
         from espnet_ext.discrete.inference import Discrete2Text
+        from espnet_ext.discrete.kmeans import INFO_FILE, load_quantizer
         from espnet_ext.discrete.vocab import JointVocab
 
-        info = json.loads(pack.extra("kmeans/kmeans.json").read_text(encoding="utf-8"))
-        feature_conf = dict(info["feature_conf"])
+        quantizer = load_quantizer(pack.extra(f"kmeans/{INFO_FILE}").parent)
+        feature_conf = dict(quantizer.info["feature_conf"])
         if feature_conf.get("path_or_url") == FEATURE_MODEL:
             name = next(k for k in pack.meta["extras"] if k.startswith(f"{FEATURE_MODEL}/"))
             feature_conf["path_or_url"] = str(pack.extra(name))
         if feature_conf.get("feature_type") == "s3prl":
             feature_conf["device"] = device
-        centroids = np.load(pack.extra("kmeans/centroids.npy"), allow_pickle=False)
         vocab = JointVocab(pack.extra("joint/joint_vocab.json").parent)
-        if vocab.char_map.n_units != len(centroids):
+        if vocab.char_map.n_units != quantizer.n_clusters:
             raise ValueError(
                 f"pack {pack.meta.get('system')!r}: the joint vocabulary has "
-                f"{vocab.char_map.n_units} units but the k-means model {len(centroids)} clusters"
+                f"{vocab.char_map.n_units} units but the k-means model "
+                f"{quantizer.n_clusters} clusters"
             )
         kwargs = decoding_options(pack, SEARCH_OPTIONS, LOOP_OPTIONS)
         if beam_size is not None:
@@ -160,7 +134,7 @@ class DiscreteAdapter(SystemAdapter):
         preprocess = task.build_preprocess_fn(decoder.train_args, False)
         return cls(
             build_extractor(**feature_conf),
-            NearestCentroid(centroids),
+            quantizer,
             vocab,
             preprocess,
             decoder,

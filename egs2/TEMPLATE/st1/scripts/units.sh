@@ -4,7 +4,7 @@
 #
 #  a  k-means subset     ${dumpdir}/raw/<train_set> -> <unit_dir>/kmeans/subset (seeded)
 #  b  k-means features   nj jobs -> <unit_dir>/kmeans/feats/ (MFCC or an s3prl layer)
-#  c  k-means fit        MiniBatchKMeans -> <unit_dir>/kmeans/kmeans.{joblib,json}
+#  c  k-means fit        MiniBatchKMeans -> <unit_dir>/kmeans/kmeans.{npz,json} (centres, no pickle)
 #  d  units              nj jobs per set -> <unit_dir>/<set>/units (frame-level ids, Kaldi text)
 #  e  unit BPE           repeat-free unit strings of the train set -> <unit_dir>/unit_<mode><n>/
 #  f  joint vocabulary   source-text BPE (stage 5) + unit BPE -> <unit_dir>/joint/tokens.txt
@@ -125,6 +125,9 @@ _fit_args="--n-clusters ${n_clusters} --seed ${kmeans_seed} --n-init ${kmeans_n_
 [ -n "${kmeans_max_frames}" ] && _fit_args+=" --max-frames ${kmeans_max_frames}"
 _feat_done=""
 for j in $(seq "${_knj}"); do _feat_done+=" ${kdir}/feats/done.${j}.json"; done
+# no kmeans.npz (e.g. a k-means dir of an earlier version, whose model was the pickle
+# kmeans.joblib, no longer read): fit again even when the marker matches
+[ -f "${kdir}/kmeans.npz" ] || rm -f "${kdir}/.fit.done"
 # shellcheck disable=SC2086
 run_once "${kdir}/.fit.done" "k-means fit (${n_clusters} clusters), log ${kdir}/logs/fit.log" "${kdir}/subset ${_feat_done}" \
     ${train_cmd} "${kdir}/logs/fit.log" ${python} -m espnet_ext.bin.learn_kmeans fit --kmeans-dir "${kdir}" \
