@@ -2,6 +2,7 @@
 
     python bench/bench_lst.py memory      # -> bench/results/lst_params_memory.json
     python bench/bench_lst.py generation  # -> bench/results/lst_generation_cpu.json
+    python bench/bench_lst.py recipe      # -> bench/results/lst_mustc_mini_de.json
 
 ``memory``: LLaMA-2 7B / 13B + wav2vec 2.0 large built on the meta device from
 ``conf/hf_configs/*.json`` (no weights): parameter counts and the memory of stage A, stage B
@@ -16,6 +17,14 @@ LLM's ``generate`` on the assembled, left-padded prompt embeddings, the call tha
 suppressed), so tokens/s = batch * new_tokens / seconds. Settings: this toolkit's greedy search
 (``espnet_ext.lst.search``) with and without the KV cache, and transformers' ``generate`` (which
 always uses the cache with ``inputs_embeds``) for reference.
+
+``recipe``: the LST recipe (``egs2/mustc_lst/st1``) on the ``mini`` mini corpus, En-De, CPU, stages
+1-13 in a fresh copy of the recipe (``--work_dir``; the mini corpus is generated once under
+``downloads/mini_corpus/`` and reused): the tiny LM (system ``llm``), stage A and stage B (full
+fine-tuning; ``--systems`` adds ``lst_stage_b_lora``), decoded greedily on tst-COMMON. Records BLEU
+after stage A and after stage B (and the LM's text-MT BLEU on the reference transcripts), chrF,
+parameters, training wall time and every stage's seconds. ``--train_args`` shortens training
+(e.g. ``"--max_epoch 4"``); what was used is recorded.
 """
 
 from __future__ import annotations
@@ -245,11 +254,89 @@ def bench_generation(
     }
 
 
+def bench_recipe(
+    work_dir: Path, systems: str, train_args: str, inference_args: str, nj: int
+) -> dict:
+    import shutil
+    import subprocess
+
+    sys.path.insert(0, str(ROOT / "tests" / "recipes"))
+    from recipe_runner import copy_recipe
+
+    from espnet_ext.scoring.results import load_results
+
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    recipe = copy_recipe("mustc_lst", work_dir)
+    test_set = "tst-COMMON.en-de"
+    cmd = ["./run.sh", "--mini_size", "mini", "--conf_dir", "conf/mini", "--tgt_lang", "de",
+           "--nj", str(nj), "--inference_nj", str(nj), "--test_sets", test_set,
+           "--systems", systems, "--pack_models", "false"]  # fmt: skip
+    if train_args:
+        cmd += ["--train_args", train_args]
+    if inference_args:
+        cmd += ["--inference_args", inference_args]
+    env = {**os.environ, "MUSTC": "", "CMD_BACKEND": "local", "OMP_NUM_THREADS": "1"}
+    env.setdefault("MINI_CORPUS_ROOT", str(ROOT / "downloads" / "mini_corpus"))
+    start = time.time()
+    with open(recipe / "bench_run.log", "w") as log:
+        proc = subprocess.run(cmd, cwd=recipe, env=env, stdout=log, stderr=subprocess.STDOUT)
+    wall = time.time() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"run.sh failed ({proc.returncode}); see {recipe}/bench_run.log")
+    exp = recipe / "exp"
+    stage_seconds: dict[str, float] = {}
+    for line in (exp / "stage_seconds.tsv").read_text().splitlines():
+        stage, seconds, _ = line.split("\t")
+        stage_seconds[stage] = stage_seconds.get(stage, 0) + float(seconds)
+    rows = {}
+    for row in load_results(exp):
+        if row.get("test_set") != test_set:
+            continue
+        keep = ("bleu", "chrf", "ter", "bleu_lc_rm", "trainable_params", "total_params",
+                "train_wall_s", "rtf")  # fmt: skip
+        rows[row["system"]] = {k: row.get(k) for k in keep if k in row}
+    lm_info = json.loads((exp / "llm" / "pretrain_info.json").read_text())
+    epochs = {}
+    for system in rows:
+        config = exp / system / "config.yaml"
+        if system != "llm" and config.exists():
+            import yaml
+
+            epochs[system] = yaml.safe_load(config.read_text()).get("max_epoch")
+    return {
+        "what": "LST recipe (egs2/mustc_lst/st1) on the mini corpus, En-De, CPU, greedy decoding",
+        "command": " ".join(cmd),
+        "test_set": test_set,
+        "bleu_after_stage_a": rows.get("lst_stage_a", {}).get("bleu"),
+        "bleu_after_stage_b": rows.get("lst_stage_b", {}).get("bleu"),
+        "bleu_llm_text_mt_on_reference_transcripts": rows.get("llm", {}).get("bleu"),
+        "systems": rows,
+        "lst_max_epoch": epochs,
+        "llm": {
+            "parameters": lm_info["parameters"],
+            "vocab_size": lm_info["vocab_size"],
+            "n_train_sequences": lm_info["n_train_sequences"],
+            "exported_epoch": lm_info.get("exported_epoch"),
+            "history": lm_info["history"],
+        },
+        "stage_seconds": stage_seconds,
+        "wall_seconds": round(wall, 1),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_end": os.getloadavg(),
+            "platform": platform.platform(),
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["memory", "generation", "all"], help="which benchmark")
+    parser.add_argument(
+        "what", choices=["memory", "generation", "recipe", "all"], help="which benchmark"
+    )
     parser.add_argument(
         "--new_tokens", type=int, default=32, help="generated tokens per utterance"
     )
@@ -258,6 +345,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per setting")
     parser.add_argument("--seconds", type=float, default=4.0, help="audio seconds per utterance")
     parser.add_argument("--num_threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument(
+        "--work_dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "bench_lst_recipe",
+        help="recipe: the recipe copy to run in (replaced)",
+    )
+    parser.add_argument(
+        "--systems", default="lst_stage_b", help="recipe: systems (+ what they depend on)"
+    )
+    parser.add_argument("--train_args", default="", help="recipe: extra training options")
+    parser.add_argument("--inference_args", default="", help="recipe: extra decoding options")
+    parser.add_argument("--nj", type=int, default=2, help="recipe: parallel jobs")
     args = parser.parse_args()
     quiet_espnet_import()
     torch.set_num_threads(args.num_threads)
@@ -271,6 +370,13 @@ def main() -> None:
         )
         write_text_atomic(RESULTS / "lst_generation_cpu.json", json.dumps(result, indent=2) + "\n")
         print(f"wrote {RESULTS / 'lst_generation_cpu.json'}")
+    if args.what == "recipe":
+        result = bench_recipe(
+            args.work_dir, args.systems, args.train_args, args.inference_args, args.nj
+        )
+        out = RESULTS / "lst_mustc_mini_de.json"
+        write_text_atomic(out, json.dumps(result, indent=2) + "\n")
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

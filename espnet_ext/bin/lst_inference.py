@@ -1,5 +1,7 @@
 """`python -m espnet_ext.bin.lst_inference`: batched LST decoding (KV cache, greedy or beam) of a
-data dir into ``OUT/text`` (Kaldi text) and ``OUT/rtf.json``."""
+data dir into ``OUT/text`` (Kaldi text) and ``OUT/rtf.json``. Options may also come from a YAML
+file (``--config decode.yaml``, as the stage pipeline passes its inference config; the command
+line wins)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ def _str2bool(value: str) -> bool:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__)
+    from espnet2.utils import config_argparse
+
+    parser = config_argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train_config", required=True, help="config.yaml of the LST experiment")
     parser.add_argument(
         "--model_file", required=True, help="checkpoint (*.pth) of that experiment"

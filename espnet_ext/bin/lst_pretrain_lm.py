@@ -32,7 +32,17 @@ _HELP = {
     "weight_decay": "AdamW weight decay",
     "n_valid": "held-out sequences for the validation loss (at most a tenth of all)",
     "seed": "random seed",
+    "max_steps_per_epoch": "at most this many steps an epoch (0: all batches)",
+    "select_best": "export the epoch with the best validation accuracy (true|false)",
 }
+
+
+def _str2bool(value: str) -> bool:
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -51,9 +61,8 @@ def get_parser() -> argparse.ArgumentParser:
         if f.name in ("text", "src_text", "tgt_text"):
             parser.add_argument(f"--{f.name}", action="append", default=[], help=_HELP[f.name])
         else:
-            parser.add_argument(
-                f"--{f.name}", type=type(f.default), default=f.default, help=_HELP[f.name]
-            )
+            kind = _str2bool if isinstance(f.default, bool) else type(f.default)
+            parser.add_argument(f"--{f.name}", type=kind, default=f.default, help=_HELP[f.name])
     return parser
 
 

@@ -48,6 +48,10 @@ class HFSpeechFrontend(_FrozenMixin, AbsFrontend):
             does not change it).
         gradient_checkpointing: for a trained frontend.
         fs: sampling rate of the input; these models expect 16000.
+        from_config: instead of loading ``name_or_path``, build a randomly initialised model
+            from these ``config.json`` values (``model_type`` picks the family, e.g.
+            ``{model_type: wav2vec2, hidden_size: 64, ...}``); for CPU runs on the mini corpus,
+            where no pretrained encoder is available, together with ``freeze: false``.
 
     With ``feat_extract_norm == "layer"`` (large ``lv60`` models) padded samples are masked; with
     group norm (base models) Hugging Face advises zero padding without a mask, which this frontend
@@ -63,9 +67,10 @@ class HFSpeechFrontend(_FrozenMixin, AbsFrontend):
         torch_dtype: str = "float32",
         gradient_checkpointing: bool = False,
         fs: int = 16000,
+        from_config: dict | None = None,
     ):
         super().__init__()
-        from transformers import AutoModel
+        from transformers import AutoConfig, AutoModel
 
         if fs != 16000:
             raise ValueError(f"wav2vec 2.0-family models take 16 kHz audio, got fs={fs}")
@@ -73,7 +78,14 @@ class HFSpeechFrontend(_FrozenMixin, AbsFrontend):
         self.layer = layer
         self.normalize_waveform = normalize_waveform
         self.pinned_dtype = parse_dtype(torch_dtype)
-        self.model = AutoModel.from_pretrained(name_or_path, dtype=self.pinned_dtype)
+        if from_config:
+            values = dict(from_config)
+            if "model_type" not in values:
+                raise ValueError("from_config needs a model_type (e.g. wav2vec2)")
+            config = AutoConfig.for_model(values.pop("model_type"), **values)
+            self.model = AutoModel.from_config(config, dtype=self.pinned_dtype)
+        else:
+            self.model = AutoModel.from_pretrained(name_or_path, dtype=self.pinned_dtype)
         config = self.model.config
         if not hasattr(config, "conv_kernel") or not hasattr(config, "conv_stride"):
             raise ValueError(
@@ -177,3 +189,90 @@ class S3prlSpeechFrontend(AbsFrontend):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(batch, samples) float, (batch,) long -> (batch, frames, dim) float, (batch,) long."""
         return self.s3prl(input, input_lengths)
+
+
+class FbankSpeechFrontend(AbsFrontend):
+    """Log-mel filterbanks + a small Transformer encoder trained from scratch, for CPU runs.
+
+    The mini corpus has no pretrained speech encoder, and a wav2vec 2.0 network trained from
+    scratch is too slow on a CPU; this frontend is the cheap stand-in: 80 log-mel filterbanks
+    (ESPnet's ``DefaultFrontend``) normalised per utterance over its valid frames, ``stack``
+    consecutive frames concatenated (100 -> 100 / ``stack`` frames a second), then ESPnet's
+    ``TransformerEncoder`` (linear input layer). Its output feeds the length adapter like a
+    wav2vec 2.0 encoder's does.
+
+    Args:
+        n_mels, n_fft, hop_length: filterbank settings (16 kHz input).
+        stack: frames concatenated into one (and the frame-rate reduction).
+        output_size, attention_heads, linear_units, num_blocks, dropout_rate: the encoder.
+        freeze: no gradients, eval mode (for a frontend trained in an earlier stage).
+    """
+
+    def __init__(
+        self,
+        n_mels: int = 80,
+        n_fft: int = 400,
+        hop_length: int = 160,
+        stack: int = 4,
+        output_size: int = 144,
+        attention_heads: int = 4,
+        linear_units: int = 576,
+        num_blocks: int = 2,
+        dropout_rate: float = 0.1,
+        freeze: bool = False,
+        fs: int = 16000,
+    ):
+        super().__init__()
+        from espnet2.asr.encoder.transformer_encoder import TransformerEncoder
+        from espnet2.asr.frontend.default import DefaultFrontend
+
+        if stack < 1:
+            raise ValueError(f"stack must be >= 1, got {stack}")
+        self.freeze = freeze
+        self.pinned_dtype = None
+        self.stack = stack
+        self.fbank = DefaultFrontend(fs=fs, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+        self.encoder = TransformerEncoder(
+            n_mels * stack,
+            output_size=output_size,
+            attention_heads=attention_heads,
+            linear_units=linear_units,
+            num_blocks=num_blocks,
+            dropout_rate=dropout_rate,
+            positional_dropout_rate=dropout_rate,
+            attention_dropout_rate=dropout_rate,
+            input_layer="linear",
+        )
+        if freeze:
+            self.requires_grad_(False)
+        self.train(True)
+
+    def train(self, mode: bool = True):
+        torch.nn.Module.train(self, False if self.freeze else mode)
+        return self
+
+    def output_size(self) -> int:
+        return self.encoder.output_size()
+
+    def forward(
+        self, input: torch.Tensor, input_lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(batch, samples) float, (batch,) long -> (batch, frames, output_size), (batch,) long."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            feats, lengths = self.fbank(input.float(), input_lengths)
+            valid = ~make_pad_mask(lengths, feats.size(1))[..., None]
+            n = lengths.clamp(min=1).to(feats.dtype)[:, None, None]
+            mean = (feats * valid).sum(1, keepdim=True) / n
+            var = (((feats - mean) * valid) ** 2).sum(1, keepdim=True) / n
+            feats = ((feats - mean) / torch.sqrt(var + 1e-5)) * valid
+            # stack frames: (B, T, D) -> (B, T // stack, D * stack); a last partial group is
+            # zero-padded
+            batch, frames, dim = feats.shape
+            pad = (-frames) % self.stack
+            feats = torch.nn.functional.pad(feats, (0, 0, 0, pad))
+            feats = feats.reshape(batch, (frames + pad) // self.stack, dim * self.stack)
+            lengths = torch.div(lengths + self.stack - 1, self.stack, rounding_mode="floor")
+            # the encoder's mask spans the longest utterance, so the batch's padding must too
+            feats = feats[:, : int(lengths.max())]
+            out, out_lengths, _ = self.encoder(feats, lengths)
+        return out, out_lengths

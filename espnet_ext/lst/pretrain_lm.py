@@ -57,6 +57,10 @@ class PretrainConfig:
     weight_decay: float = 0.01
     n_valid: int = 100
     seed: int = 0
+    # 0: every batch; else at most this many steps an epoch (ESPnet's --num_iters_per_epoch)
+    max_steps_per_epoch: int = 0
+    # export the epoch with the best validation token accuracy instead of the last one
+    select_best: bool = False
 
 
 def read_lines(path: str | Path) -> list[str]:
@@ -153,10 +157,13 @@ def _batches(examples: list[list[int]], batch_size: int, rng: random.Random | No
 
 
 @torch.no_grad()
-def evaluate(model, examples: list[list[int]], batch_size: int, device: str) -> float:
-    """Token-averaged cross-entropy of ``model`` on ``examples``."""
+def evaluate(
+    model, examples: list[list[int]], batch_size: int, device: str, with_accuracy: bool = False
+):
+    """Token-averaged cross-entropy of ``model`` on ``examples``; with ``with_accuracy`` also
+    the next-token accuracy, as ``(loss, accuracy)``."""
     model.eval()
-    total, count = 0.0, 0
+    total, count, correct = 0.0, 0, 0
     for input_ids, mask, labels in _batches(examples, batch_size, None):
         logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device)).logits
         shift = labels[:, 1:].to(device)
@@ -167,8 +174,10 @@ def evaluate(model, examples: list[list[int]], batch_size: int, device: str) -> 
             reduction="sum",
         ).item()
         count += int((shift != -100).sum())
+        correct += int(((logits[:, :-1].argmax(-1) == shift) & (shift != -100)).sum())
     model.train()
-    return total / max(count, 1)
+    loss = total / max(count, 1)
+    return (loss, correct / max(count, 1)) if with_accuracy else loss
 
 
 def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu") -> dict:
@@ -233,6 +242,8 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    if config.max_steps_per_epoch > 0:
+        steps_per_epoch = min(steps_per_epoch, config.max_steps_per_epoch)
     total_steps = steps_per_epoch * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
@@ -240,6 +251,7 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
         * max(0.0, 1.0 - step / max(total_steps, 1)) ** 0.5,
     )
     history: list[dict] = []
+    best_path = out_dir / "best_model.pt"
     ckpt_path = out_dir / "checkpoint.pt"
     if ckpt_path.exists():
         # weights-only: the checkpoint holds state dicts, the settings and the loss history
@@ -261,6 +273,8 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
         for step, (input_ids, mask, labels) in enumerate(
             _batches(train, config.batch_size, epoch_rng), 1
         ):
+            if step > steps_per_epoch:
+                break
             out = model(
                 input_ids=input_ids.to(device),
                 attention_mask=mask.to(device),
@@ -279,8 +293,18 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
                     f"loss {total / count:.3f}"
                 )
         record = {"epoch": epoch, "train_loss": total / max(count, 1)}
-        if valid:
+        if valid and config.select_best:
+            record["valid_loss"], record["valid_acc"] = evaluate(
+                model, valid, config.batch_size, device, with_accuracy=True
+            )
+        elif valid:
             record["valid_loss"] = evaluate(model, valid, config.batch_size, device)
+        if config.select_best and record.get("valid_acc", 0.0) >= max(
+            (h.get("valid_acc", 0.0) for h in history), default=0.0
+        ):
+            record["best"] = True
+            with atomic_open(best_path, "wb") as f:
+                torch.save(model.state_dict(), f)
         history.append(record)
         logging.info(f"epoch {epoch}: {record}")
         with atomic_open(ckpt_path, "wb") as f:
@@ -295,6 +319,11 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
                 f,
             )
 
+    best_epoch = len(history)
+    if config.select_best and best_path.exists():
+        best_epoch = max(h["epoch"] for h in history if h.get("best"))
+        model.load_state_dict(torch.load(best_path, map_location=device, weights_only=True))
+        logging.info(f"exporting epoch {best_epoch}, the best by validation accuracy")
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     info = {
@@ -305,7 +334,9 @@ def pretrain_lm(out_dir: str | Path, config: PretrainConfig, device: str = "cpu"
         "vocab_size": len(tokenizer),
         "parameters": sum(p.numel() for p in model.parameters()),
         "history": history,
+        "exported_epoch": best_epoch,
     }
     write_text_atomic(info_path, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     ckpt_path.unlink(missing_ok=True)
+    best_path.unlink(missing_ok=True)
     return info

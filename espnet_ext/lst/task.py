@@ -17,6 +17,7 @@ LLM's tokenizer + eos).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -33,15 +34,20 @@ from espnet2.utils.get_default_kwargs import get_default_kwargs
 from espnet2.utils.nested_dict_action import NestedDictAction
 from espnet2.utils.types import str2bool
 
+from espnet_ext.fileio import write_text_atomic
 from espnet_ext.lst.adapters import LengthAdapter, ModalityAdapter
-from espnet_ext.lst.frontend import HFSpeechFrontend, S3prlSpeechFrontend
+from espnet_ext.lst.frontend import (
+    FbankSpeechFrontend,
+    HFSpeechFrontend,
+    S3prlSpeechFrontend,
+)
 from espnet_ext.lst.llm import LLMBackend, load_tokenizer
 from espnet_ext.lst.model import ESPnetLSTModel
 from espnet_ext.lst.prompt import PromptTemplate, encode_target
 
 frontend_choices = ClassChoices(
     name="frontend",
-    classes=dict(hf=HFSpeechFrontend, s3prl=S3prlSpeechFrontend),
+    classes=dict(hf=HFSpeechFrontend, s3prl=S3prlSpeechFrontend, fbank=FbankSpeechFrontend),
     type_check=AbsFrontend,
     default="hf",
 )
@@ -52,6 +58,12 @@ def _conf_defaults(cls, *exclude: str) -> dict:
     for name in exclude:
         defaults.pop(name, None)
     return defaults
+
+
+# The frontends normalise each waveform themselves, so "none" is the only choice. The option exists
+# because the stage pipeline gives ESPnet's normalisation options (--normalize, --normalize_conf)
+# to every task that reads audio.
+normalize_choices = ClassChoices("normalize", classes=dict(), optional=True, default=None)
 
 
 class LSTPreprocessor(AbsPreprocessor):
@@ -92,7 +104,7 @@ class LSTTask(AbsTask):
     """Speech translation with a speech encoder, adapters and a decoder-only LLM."""
 
     num_optimizers: int = 1
-    class_choices_list = [frontend_choices]
+    class_choices_list = [frontend_choices, normalize_choices]
     trainer = Trainer
 
     @classmethod
@@ -177,6 +189,19 @@ class LSTTask(AbsTask):
             prompt=PromptTemplate(**args.prompt_conf),
             **args.model_conf,
         )
+        # statistics the pipeline names in --normalize_conf are never read, so config.yaml (written
+        # after build_model) does not refer to them
+        if getattr(args, "normalize_conf", None):
+            args.normalize_conf = {}
+        output_dir = getattr(args, "output_dir", None)
+        if model.save_frozen_pretrained and output_dir and not getattr(args, "collect_stats", 0):
+            # checkpoints then hold the frozen frontend/LLM weights too; this file tells
+            # espnet_ext.scoring.train_info which of them did not train
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            write_text_atomic(
+                Path(output_dir) / "frozen_params.json",
+                json.dumps(model.frozen_pretrained_keys(), indent=1) + "\n",
+            )
         for name in ("frontend", "length_adapter", "modality_adapter", "llm"):
             params = list(getattr(model, name).parameters())
             trainable = sum(p.numel() for p in params if p.requires_grad)

@@ -154,3 +154,38 @@ def get_task(name: str) -> PipelineTask:
         return TASKS[name]
     except KeyError:
         raise ValueError(f"unknown task {name!r}; the pipeline knows {sorted(TASKS)}") from None
+
+# LST (issue 8). lst_lm: the tiny LLaMA-architecture LM of the mini corpus (espnet_ext.lst.lm_task),
+# pretrained on target-language text and translation prompts (source text in place of the speech),
+# written to EXP/hf_model, which the LST configs load by path; it decodes reference transcripts
+# through the same prompt (the text-MT ceiling of the frozen LLM). lst: speech frontend + adapters +
+# that LLM (or LLaMA-2 by path); its model loads the LLM, so statistics wait for it.
+TASKS["lst_lm"] = PipelineTask(
+    name="lst_lm",
+    train_stage=9,
+    data=(("text.tc.{src_lang}", "src_text", "text"), TGT_TEXT),
+    inference_inputs=("src_text",),
+    tokens="none",
+    metric="bleu",
+    train_module="espnet_ext.bin.lst_lm_train",
+    inference_module="espnet_ext.bin.lst_lm_inference",
+    config_option="--train_config",
+    model_option="--model_file",
+    inference_text="text",
+    inference_args="--batch_size 16",
+)
+TASKS["lst"] = PipelineTask(
+    name="lst",
+    train_stage=10,
+    data=(SPEECH, TGT_TEXT),
+    inference_inputs=("speech",),
+    tokens="none",
+    metric="bleu",
+    train_module="espnet_ext.bin.lst_train",
+    inference_module="espnet_ext.bin.lst_inference",
+    config_option="--train_config",
+    model_option="--model_file",
+    inference_text="text",
+    inference_args="--batch_size 16",
+    stats_at_training=True,
+)
