@@ -1,31 +1,44 @@
 """Exporter benchmark (issue 7): cascade vs exporter with fixed MT vs exporter with trained MT.
 
-Collects from finished experiment dirs (this script trains and decodes nothing):
+With ``--run``, runs the exporter recipe first (``egs2/mustc_exporter/st1/run.sh --mini_size mini
+--conf_dir conf/mini``, stages 1-13; finished stages are skipped, so an interrupted benchmark
+resumes) and times it; then collects from the recipe's experiment dirs:
 
 * per system, the scores of ``EXP/<system>/<decode dir>/<test set>/score.json`` (BLEU, chrF,
   TER; WER for the ASR system) and the decoding real-time factor (``rtf.json``);
-* for the cascade, the WER of its greedy-CTC 1-best (``asr_text``) against ``--src-ref``;
+* for the cascade, the WER of its greedy-CTC 1-best (``asr_text``, merged from the decoding jobs'
+  outputs when the decode dir has none) against ``--src-ref``;
 * for each exporter system, the L2 loss and the mean L2 distance between its vectors and the MT
   embeddings after every epoch, train and valid, parsed from ``EXP/<system>/train.log`` (ESPnet's
-  ``<n>epoch results: [train] ... l2=..., l2_dist=..., [valid] ...`` lines).
+  ``<n>epoch results: [train] ... l2=..., l2_dist=..., [valid] ...`` lines), plotted with
+  ``--plot``.
 
-    python bench/bench_exporter.py --exp-dir egs2/mustc_baseline/st1/exp \\
+    python bench/bench_exporter.py --run            # mini en-de; writes
+        # bench/results/exporter_mustc_mini_de.json and exporter_mustc_mini_de_l2.png
+    python bench/bench_exporter.py --run --extra "--train_args '--max_epoch 4'"   # shorter
+    python bench/bench_exporter.py --exp-dir egs2/mustc_exporter/st1/exp \\
         --test-set tst-COMMON.en-de --src-ref dump/raw/tst-COMMON.en-de/text.lc.rm.en \\
-        --cascade cascade --exporters exporter_fixed exporter_incremental
+        --out /tmp/exporter.json                 # collect only
 
-Writes ``bench/results/exporter.json`` (``--out``).
+Without ``--run`` nothing is trained or decoded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import re
+import shlex
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+RECIPE = ROOT / "egs2" / "mustc_exporter" / "st1"
 
 from espnet_ext.fileio import write_text_atomic  # noqa: E402
 
@@ -89,6 +102,69 @@ def parse_epochs(log: Path) -> list[dict]:
     return [epochs[k] for k in sorted(epochs)]
 
 
+def asr_text(decode: Path) -> Path:
+    """``decode/asr_text``; the pipeline's decode dirs keep it per job (``logs/output.J/``), so
+    the parts are merged into ``decode/asr_text`` first."""
+    path = decode / "asr_text"
+    if path.is_file():
+        return path
+    parts = sorted(decode.glob("logs/output.*/asr_text"))
+    if not parts:
+        raise FileNotFoundError(f"{decode}: no asr_text (not a cascade decode dir?)")
+    from espnet_ext.pipeline.decode_outputs import merge_texts
+
+    merge_texts(parts, path, decode / "text")
+    return path
+
+
+def plot_l2(curves: dict[str, list[dict]], out: Path) -> Path:
+    """PNG of the mean L2 distance to the MT embeddings per epoch (train and valid)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    for system, rows in curves.items():
+        for split, style in (("train", "-o"), ("valid", "--s")):
+            points = [(r["epoch"], r[f"{split}_l2_dist"]) for r in rows if f"{split}_l2_dist" in r]
+            if points:
+                ax.plot(*zip(*points), style, label=f"{system} ({split})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean L2 distance to the MT embeddings")
+    ax.set_title("Exporter vectors vs MT input embeddings")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out
+
+
+def run_recipe(args: argparse.Namespace) -> dict:
+    """Run the recipe (stages 1-13) in ``--recipe``; returns what was run and how long it took."""
+    recipe = Path(args.recipe)
+    cmd = ["./run.sh", "--mini_size", args.mini_size, "--conf_dir", args.conf_dir,
+           "--tgt_lang", args.tgt_lang, *shlex.split(args.extra)]  # fmt: skip
+    print("running", shlex.join(cmd), "in", recipe, flush=True)
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    start = time.time()
+    subprocess.run(cmd, cwd=recipe, env=env, check=True)
+    stages = {}
+    tsv = recipe / "exp" / "stage_seconds.tsv"
+    if tsv.is_file():
+        for line in tsv.read_text().splitlines():
+            stage, seconds = line.split("\t")[:2]
+            stages[stage] = stages.get(stage, 0) + int(seconds)
+    return {
+        "command": shlex.join(cmd),
+        "recipe": str(recipe.relative_to(ROOT) if recipe.is_relative_to(ROOT) else recipe),
+        "wall_s_this_run": round(time.time() - start, 1),
+        "stage_seconds_all_runs": stages,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+    }
+
+
 def collect(args: argparse.Namespace) -> dict:
     exp = Path(args.exp_dir)
     result: dict = {
@@ -106,22 +182,55 @@ def collect(args: argparse.Namespace) -> dict:
     if args.cascade and args.src_ref:
         from espnet_ext.scoring.score import score_files
 
-        path = Path(result["systems"][args.cascade]["decode_dir"]) / "asr_text"
+        path = asr_text(Path(result["systems"][args.cascade]["decode_dir"]))
         wer = score_files("wer", path, args.src_ref)
         result["systems"][args.cascade]["ctc_greedy_wer"] = wer["wer"]
     for system in args.exporters:
         scores = read_scores(decode_dir(exp, system, args.test_set, args.decode_tag))
         result["systems"][system] = {"role": "exporter", **scores}
         result["l2_over_training"][system] = parse_epochs(exp / system / "train.log")
+    for system, entry in result["systems"].items():
+        entry.update(training_facts(exp / system))
     return result
+
+
+def training_facts(exp: Path) -> dict:
+    """Epochs run (ESPnet's ``<n>epoch results`` lines) and ``train_info.json``'s cost."""
+    facts: dict = {}
+    log = exp / "train.log"
+    if log.is_file():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        epochs = {int(m.group(1)) for m in map(EPOCH_RE.search, text.splitlines()) if m}
+        facts["epochs"] = max(epochs) if epochs else 0
+    info = exp / "train_info.json"
+    if info.is_file():
+        data = json.loads(info.read_text(encoding="utf-8"))
+        for key in ("trainable_params", "total_params", "train_wall_s"):
+            facts[key] = data.get(key)
+    return facts
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    parser.add_argument("--exp-dir", required=True, help="the recipe's exp/ dir")
-    parser.add_argument("--test-set", required=True, help="e.g. tst-COMMON.en-de")
+    parser.add_argument(
+        "--run", action="store_true", help="run the recipe (stages 1-13) before collecting"
+    )
+    parser.add_argument("--recipe", default=str(RECIPE), help="recipe dir (with --run)")
+    parser.add_argument("--mini-size", default="mini", help="mini corpus size (with --run)")
+    parser.add_argument("--conf-dir", default="conf/mini", help="config family (with --run)")
+    parser.add_argument("--tgt-lang", default="de", help="MuST-C target language (with --run)")
+    parser.add_argument("--extra", default="", help="further run.sh options (with --run)")
+    parser.add_argument(
+        "--note", default="", help="free text stored in the JSON (e.g. how earlier stages ran)"
+    )
+    parser.add_argument(
+        "--exp-dir", default=None, help="the recipe's exp/ dir (default with --run: its exp/)"
+    )
+    parser.add_argument(
+        "--test-set", default=None, help="e.g. tst-COMMON.en-de (default with --run)"
+    )
     parser.add_argument("--decode-tag", default=None, help="decode dir name (default: the one)")
     parser.add_argument("--asr", default="asr", help="ASR system ('' to skip)")
     parser.add_argument(
@@ -131,19 +240,48 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--exporters",
         nargs="*",
-        default=["exporter_fixed", "exporter_incremental"],
+        default=["exporter_fixed", "exporter_trained"],
         help="exporter systems",
     )
     parser.add_argument(
         "--src-ref",
         default=None,
-        help="source reference (Kaldi text) for the cascade's 1-best WER",
+        help="source reference (Kaldi text) for the cascade's 1-best WER (default with --run: "
+        "the test set's text.lc.rm.en)",
     )
     parser.add_argument(
-        "--out", default=str(ROOT / "bench" / "results" / "exporter.json"), help="output JSON"
+        "--out",
+        default=None,
+        help="output JSON (default: bench/results/exporter_mustc_<size>_<lang>.json with --run, "
+        "else bench/results/exporter.json)",
+    )
+    parser.add_argument(
+        "--plot", default=None, help="PNG of the L2 curves (default with --run: next to --out)"
     )
     args = parser.parse_args(argv)
+    run_info = None
+    if args.run:
+        recipe = Path(args.recipe)
+        test_set = f"tst-COMMON.en-{args.tgt_lang}"
+        args.exp_dir = args.exp_dir or str(recipe / "exp")
+        args.test_set = args.test_set or test_set
+        args.src_ref = args.src_ref or str(
+            recipe / "dump" / "raw" / args.test_set / "text.lc.rm.en"
+        )
+        name = f"exporter_mustc_{args.mini_size}_{args.tgt_lang}"
+        args.out = args.out or str(ROOT / "bench" / "results" / f"{name}.json")
+        args.plot = args.plot or str(Path(args.out).with_name(f"{name}_l2.png"))
+        run_info = run_recipe(args)
+    if args.exp_dir is None or args.test_set is None:
+        parser.error("--exp-dir and --test-set are required without --run")
+    args.out = args.out or str(ROOT / "bench" / "results" / "exporter.json")
     result = collect(args)
+    if run_info is not None:
+        result["run"] = run_info
+    if args.note:
+        result["note"] = args.note
+    if args.plot and result["l2_over_training"]:
+        result["l2_plot"] = str(plot_l2(result["l2_over_training"], Path(args.plot)))
     write_text_atomic(args.out, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {args.out}")
 

@@ -188,7 +188,7 @@ def get_parser() -> argparse.ArgumentParser:
         "train_stage", "metric", "tokens", "train_module", "inference_module", "config_option",
         "model_option", "inference_text", "speech_input", "reference", "first_input",
         "post_train_module", "inference_args", "espnet_inference_module",
-        "stats_at_training"])  # fmt: skip
+        "stats_at_training", "assembled"])  # fmt: skip
     p.set_defaults(func=_task)
 
     p = sub.add_parser("task-data", help="ESPnet data options of a task for one data dir")

@@ -41,6 +41,11 @@ from espnet_ext.exporter.pretrained import (
 exporter_choices = ClassChoices(
     "exporter", classes=dict(ctc_pool=CTCPoolExporter), type_check=None, default="ctc_pool"
 )
+# The frozen ASR model normalises its own features (its global_mvn statistics are in its
+# checkpoint), so "none" is the only choice. The option exists because the stage pipeline gives
+# ESPnet's normalisation options (--normalize none, --normalize_conf) to every task that reads
+# audio; normalize_conf is then unused and dropped from config.yaml.
+normalize_choices = ClassChoices("normalize", classes=dict(), optional=True, default=None)
 
 # token settings taken from the MT config when not given
 _TOKEN_ARGS = (
@@ -120,7 +125,8 @@ class ExporterTask(STTask):
     """ST data and trainer, :class:`ESPnetExporterModel` model (see the module docstring)."""
 
     num_optimizers: int = 1
-    class_choices_list = [exporter_choices]  # --exporter ctc_pool --exporter_conf {...}
+    # --exporter ctc_pool --exporter_conf {...}; --normalize none (the pipeline's option)
+    class_choices_list = [exporter_choices, normalize_choices]
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser):
@@ -222,5 +228,7 @@ class ExporterTask(STTask):
     @classmethod
     def build_model(cls, args: argparse.Namespace) -> ESPnetExporterModel:
         model, _, _ = build_exporter_model(args, load_pretrained=True)
+        if getattr(args, "normalize_conf", None):
+            args.normalize_conf = {}  # statistics the pipeline names, never read (see above)
         logging.info(f"exporter: frozen {args.freeze_param}")
         return model

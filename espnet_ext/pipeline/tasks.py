@@ -34,7 +34,8 @@ class PipelineTask:
     # where each decoding job writes its Kaldi text, relative to its output dir
     inference_text: str = "1best_recog/text"
     target_name: str = "text"
-    # options the pipeline always passes to the decoding entrypoint
+    # options the pipeline always passes to the decoding entrypoint; ``{batch_bins}`` becomes
+    # st.sh's --inference_batch_bins (the batched speech decoders' batch size)
     inference_args: str = "--batch_size 1"
     # ESPnet's own one-utterance-at-a-time decoder, used instead of a batched inference_module
     # when st.sh runs with --espnet_decoder true; empty: the task has no alternative
@@ -46,6 +47,11 @@ class PipelineTask:
     # trained models (its systems list them under ``needs``), stage 7 cannot, so the statistics
     # are collected right before the first of its systems trains
     stats_at_training: bool = False
+    # nothing trains: the system is assembled from the trained systems it ``needs`` (e.g. a
+    # cascade of ASR and MT). No statistics; training runs `python -m <train_module> --config CONF
+    # --output_dir EXP --model_name <st.sh's inference_model>`, which writes EXP/config.yaml and
+    # EXP/<model_name>, the checkpoint that decoding, train_info and packing read
+    assembled: bool = False
 
     @property
     def speech_input(self) -> bool:
@@ -81,6 +87,7 @@ SPEECH = ("wav.scp", "speech", "sound")
 SRC_TEXT = ("text.{src_case}.{src_lang}", "src_text", "text")
 SRC_AS_TARGET = ("text.{src_case}.{src_lang}", "text", "text")
 TGT_TEXT = ("text.{tgt_case}.{tgt_lang}", "text", "text")
+BATCH_BINS = "--batch_bins {batch_bins}"
 
 TASKS: dict[str, PipelineTask] = {
     t.name: t
@@ -94,7 +101,7 @@ TASKS: dict[str, PipelineTask] = {
 TASKS["st"] = replace(
     _espnet("st", 10, (SPEECH, SRC_TEXT, TGT_TEXT), ("speech",), "tgt+src", "bleu"),
     inference_module="espnet_ext.bin.st_decode",
-    inference_args="",
+    inference_args=BATCH_BINS,
     espnet_inference_module="espnet_ext.bin.st_inference",
 )
 # the exporter (espnet_ext/exporter): ASR encoder -> exporter -> MT model named in its config
@@ -110,6 +117,9 @@ TASKS["exporter"] = PipelineTask(
     config_option="--exporter_train_config",
     model_option="--exporter_model_file",
     inference_text="text",
+    inference_args=BATCH_BINS,
+    # its model loads the trained ASR and MT systems (the systems' `needs`)
+    stats_at_training=True,
 )
 
 
@@ -154,6 +164,27 @@ def get_task(name: str) -> PipelineTask:
         return TASKS[name]
     except KeyError:
         raise ValueError(f"unknown task {name!r}; the pipeline knows {sorted(TASKS)}") from None
+
+
+# The 1-best cascade of the exporter recipe (issue 7): ASR greedy-CTC 1-best -> MT. Nothing trains:
+# espnet_ext.bin.cascade_assemble writes EXP/config.yaml (the ASR and MT experiment dirs it needs)
+# and one checkpoint holding both models' weights; cascade_inference decodes it (batched).
+TASKS["cascade"] = PipelineTask(
+    name="cascade",
+    train_stage=10,
+    data=(SPEECH, SRC_TEXT, TGT_TEXT),
+    inference_inputs=("speech",),
+    tokens="none",
+    metric="bleu",
+    train_module="espnet_ext.bin.cascade_assemble",
+    inference_module="espnet_ext.bin.cascade_inference",
+    config_option="--cascade_config",
+    model_option="--cascade_model_file",
+    inference_text="text",
+    inference_args=BATCH_BINS,
+    assembled=True,
+)
+
 
 # LST (issue 8). lst_lm: the tiny LLaMA-architecture LM of the mini corpus (espnet_ext.lst.lm_task),
 # pretrained on target-language text and translation prompts (source text in place of the speech),

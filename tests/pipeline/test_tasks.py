@@ -41,3 +41,25 @@ def test_cli_prints_espnet_options(capsys):
     assert capsys.readouterr().out.split() == [
         "--token_type", "bpe", "--token_list", "S/tokens.txt", "--bpemodel", "S/bpe.model"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_inference_args_are_options_of_the_decoder(name):
+    """st.sh passes a task's inference_args to its decoding entrypoint (and ESPnet's decoder
+    when there is one): every option must exist there, or stage 11 stops with an usage error."""
+    import importlib
+    import re
+
+    task = TASKS[name]
+    modules = [task.inference_module] + [m for m in [task.espnet_inference_module] if m]
+    for module in modules:
+        entrypoint = importlib.import_module(module)
+        if not hasattr(entrypoint, "get_parser"):  # a thin wrapper of ESPnet's own entrypoint
+            entrypoint = importlib.import_module("espnet2.bin." + module.rsplit(".", 1)[1])
+        parser = entrypoint.get_parser()
+        known = {s for action in parser._actions for s in action.option_strings}
+        args = task.inference_args.replace("{batch_bins}", "4000000")
+        if module == task.espnet_inference_module:
+            args = "--batch_size 1"  # what st.sh passes with --espnet_decoder true
+        wanted = re.findall(r"--[A-Za-z_-]+", args)
+        assert set(wanted) <= known, (module, sorted(set(wanted) - known))

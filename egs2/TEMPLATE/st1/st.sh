@@ -256,6 +256,10 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
             log "  ${task}: statistics are collected when its first system trains (its model loads trained systems)"
             continue
         fi
+        if [ "$(task_field "${task}" assembled)" = True ]; then
+            log "  ${task}: no statistics (its systems are assembled from trained systems)"
+            continue
+        fi
         collect_stats "${task}"
     done
 fi
@@ -275,6 +279,18 @@ train_system() {
     for item in $(field "${system}" needs); do
         need "${expdir}/${item}/.done" "$(field "${item}" train_stage)"
     done
+    if [ "$(task_field "${task}" assembled)" = True ]; then
+        # nothing trains: the task's module puts the system together from the trained systems it
+        # needs, writing ${exp}/config.yaml and ${exp}/${inference_model}
+        mkdir -p "${exp}"
+        log "  ${system}: assembling (${task}, ${conf}) from $(echo $(field "${system}" needs)) -> ${exp}, log ${exp}/train.log"
+        local start=${SECONDS}
+        ${train_cmd} "${exp}/train.log" ${python} -m "$(task_field "${task}" train_module)" \
+            --config "${conf}" --output_dir "${exp}" --model_name "${inference_model}"
+        echo $(( SECONDS - start )) >> "${exp}/train_wall_seconds.txt"
+        finish_system "${system}" "${task}" "${exp}"
+        return 0
+    fi
     if [ "$(task_field "${task}" stats_at_training)" = True ]; then collect_stats "${task}"; fi
     need "${stats}/.done" 7
     init_from=$(field "${system}" init_from)
@@ -313,8 +329,14 @@ $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") ${norm_args} ${init_a
         ${cuda_cmd} --gpu "${ngpu}" "${exp}/train.log" ${cmd} --ngpu "${ngpu}" "${dist_args[@]}"
     fi
     echo $(( SECONDS - start )) >> "${exp}/train_wall_seconds.txt"
+    finish_system "${system}" "${task}" "${exp}"
+}
+
+# finish_system <system> <task> <exp>: checks the model file, runs the task's post-training step,
+# records train_info.json and marks the system trained
+finish_system() {
+    local system=$1 task=$2 exp=$3 post
     model_file "${exp}" > /dev/null || die "${system}: training ended without ${inference_model}"
-    local post
     post=$(task_field "${task}" post_train_module)
     if [ -n "${post}" ]; then
         log "  ${system}: ${post}"
@@ -368,7 +390,7 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
             _module=$(task_field "${task}" inference_module)
             _iargs=$(task_field "${task}" inference_args)
-            if [ "${_iargs}" = "" ]; then _iargs="--batch_bins ${inference_batch_bins}"; fi
+            _iargs=${_iargs//"{batch_bins}"/${inference_batch_bins}}
             if [ "${espnet_decoder}" = true ] && [ -n "$(task_field "${task}" espnet_inference_module)" ]; then
                 _module=$(task_field "${task}" espnet_inference_module)
                 _iargs="--batch_size 1"

@@ -1,1 +1,1 @@
-../../mustc_baseline/st1/local/data.sh
+../../../mustc_baseline/st1/local/data.sh
