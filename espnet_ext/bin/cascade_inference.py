@@ -16,7 +16,8 @@ from espnet_ext.bin import quiet_espnet_import
 
 
 def get_parser() -> argparse.ArgumentParser:
-    from espnet_ext.exporter.cli import add_decoding_arguments, str2bool
+    from espnet_ext.cli_types import str2bool
+    from espnet_ext.exporter.cli import add_decoding_arguments
 
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0].split(": ", 1)[1],

@@ -8,22 +8,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-
-def _data_triplet(value: str) -> tuple[str, str, str]:
-    parts = value.split(",")
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError(
-            f"expected PATH,NAME,TYPE (e.g. wav.scp,speech,sound), got {value!r}"
-        )
-    return parts[0], parts[1], parts[2]
-
-
-def _str2bool(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+from espnet_ext.cli_types import data_triple as _data_triplet
+from espnet_ext.cli_types import str2bool as _str2bool
 
 
 def get_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import argparse
 import logging
 from dataclasses import fields
 
+from espnet_ext.cli_types import str2bool as _str2bool
 from espnet_ext.lst.pretrain_lm import PretrainConfig
 
 _HELP = {
@@ -35,14 +36,6 @@ _HELP = {
     "max_steps_per_epoch": "at most this many steps an epoch (0: all batches)",
     "select_best": "export the epoch with the best validation accuracy (true|false)",
 }
-
-
-def _str2bool(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
 def get_parser() -> argparse.ArgumentParser:

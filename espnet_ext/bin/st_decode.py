@@ -12,21 +12,8 @@ import logging
 import sys
 
 from espnet_ext.bin import quiet_espnet_import
+from espnet_ext.cli_types import data_triple, str2bool
 from espnet_ext.registry import register
-
-
-def str2bool(value: str) -> bool:
-    lowered = value.lower()
-    if lowered not in ("true", "false", "1", "0", "yes", "no"):
-        raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
-    return lowered in ("true", "1", "yes")
-
-
-def data_triple(value: str) -> tuple[str, str, str]:
-    parts = value.split(",")
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError(f"expected PATH,NAME,TYPE, got {value!r}")
-    return parts[0], parts[1], parts[2]
 
 
 def get_parser() -> argparse.ArgumentParser:

@@ -3,28 +3,14 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 from pathlib import Path
 
+from espnet_ext.cli_types import data_triple, str2bool
 from espnet_ext.decoding.encode import ENCODER_MODES
 from espnet_ext.exporter.inference import SpeechTranslator, decode_to_dir
 
 logger = logging.getLogger(__name__)
-
-
-def str2bool(value: str) -> bool:
-    lowered = value.lower()
-    if lowered not in ("true", "false", "1", "0", "yes", "no"):
-        raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
-    return lowered in ("true", "1", "yes")
-
-
-def data_triple(value: str) -> tuple[str, str, str]:
-    parts = value.split(",")
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError(f"expected PATH,NAME,TYPE, got {value!r}")
-    return parts[0], parts[1], parts[2]
 
 
 def add_decoding_arguments(parser) -> None:

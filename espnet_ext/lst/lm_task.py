@@ -41,27 +41,14 @@ from pathlib import Path
 
 import yaml
 
+from espnet_ext.cli_types import data_triple as _triple
+from espnet_ext.cli_types import str2bool as _str2bool
 from espnet_ext.fileio import atomic_open, write_text_atomic
 from espnet_ext.lst.pretrain_lm import PretrainConfig, read_lines
 
 HF_DIR = "hf_model"
 MODEL_NAMES = ("valid.acc.best.pth", "valid.acc.ave_1best.pth")
 _DATA_NAMES = ("src_text", "text")
-
-
-def _str2bool(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
-
-
-def _triple(value: str) -> tuple[str, str, str]:
-    parts = value.split(",")
-    if len(parts) != 3:
-        raise argparse.ArgumentTypeError(f"expected PATH,NAME,TYPE, got {value!r}")
-    return parts[0], parts[1], parts[2]
 
 
 def get_parser() -> argparse.ArgumentParser:
