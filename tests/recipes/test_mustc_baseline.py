@@ -47,7 +47,7 @@ def test_baseline_recipe_local_backend(tmp_path, mini_corpus_root):
     test_set = "tst-COMMON.en-de"
     run_recipe(
         recipe,
-        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
+        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "1", "--inference_nj", "1",
          "--test_sets", test_set, "--train_args", SHORT_TRAINING, "--inference_args", SHORT_DECODING],
         env={"MINI_CORPUS_ROOT": str(mini_corpus_root), "CMD_BACKEND": "local"},
     )  # fmt: skip

@@ -32,7 +32,7 @@ def recipe(tmp_path_factory):
     recipe = copy_recipe("mustc_exporter", root / "mustc_exporter")
     run_recipe(
         recipe,
-        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
+        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "1", "--inference_nj", "1",
          "--test_sets", TEST_SET, "--train_args", SHORT_TRAINING,
          "--inference_args", SHORT_DECODING],
         env={"MINI_CORPUS_ROOT": str(root / "mini_corpus"), "CMD_BACKEND": "local"},

@@ -58,7 +58,7 @@ def test_lst_recipe(tmp_path, mini_corpus_root):
     test_set = "tst-COMMON.en-de"
     run_recipe(
         recipe,
-        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
+        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "1", "--inference_nj", "1",
          "--test_sets", test_set, "--systems", "lst_stage_b", "--pack_models", "false",
          "--train_args", SHORT_TRAINING,
          "--inference_args", SHORT_DECODING],
