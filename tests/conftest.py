@@ -12,6 +12,7 @@ RECIPE_GROUPS = {
     "tests/recipes/test_mustc_lst.py": "recipes_a",  # ~350
     "tests/recipes/test_bad_corpus_pipeline.py": "recipes_a",  # 45
     "tests/recipes/test_interrupted_stages.py": "recipes_a",  # 150
+    "tests/recipes/test_mustc_discrete.py": "recipes_a",  # ~290
     "tests/recipes/test_how2.py": "recipes_b",  # 350
     "tests/recipes/test_mustc_exporter.py": "recipes_b",  # 590
     "tests/recipes/test_mustc_baseline.py::test_baseline_recipe_slurm_backend": "recipes_b",  # 200

@@ -128,14 +128,33 @@ def _task_tokens(args) -> None:
     def opts(prefix: str, d: str) -> str:
         return f"--{prefix}token_type bpe --{prefix}token_list {d}/tokens.txt --{prefix}bpemodel {d}/bpe.model"
 
-    tokens = get_task(args.task).tokens
+    task = get_task(args.task)
+    if task.tokens == "tgt+joint":
+        src_list = f"{args.dumpdir}/{task.src_token_list.format(units_tag=args.units_tag)}"
+        print(f"{opts('', args.tgt_dir)} --src_token_type word --src_token_list {src_list}")
+        return
     print(
         {
             "src": opts("", args.src_dir),
             "tgt+src": f"{opts('', args.tgt_dir)} {opts('src_', args.src_dir)}",
             "none": "",
-        }[tokens]
+        }[task.tokens]
     )
+
+
+def _task_dir(args) -> None:
+    """The data dir a task reads for one set (training: the system's data variant)."""
+    from espnet_ext.pipeline.tasks import get_task
+
+    rel = get_task(args.task).data_dir(args.split, args.set, args.variant, args.units_tag)
+    print(f"{args.dumpdir}/{rel}")
+
+
+def _task_pack_extras(args) -> None:
+    from espnet_ext.pipeline.tasks import get_task
+
+    extras = get_task(args.task).formatted_pack_extras(args.dumpdir, args.units_tag)
+    print(" ".join(f"--extra {e}" for e in extras))
 
 
 def _add_lang_args(p: argparse.ArgumentParser) -> None:
@@ -177,6 +196,8 @@ def get_parser() -> argparse.ArgumentParser:
             "init_from",
             "init_param",
             "needs",
+            "data_variant",
+            "inference_model",
             "train_stage",
         ],
     )
@@ -205,7 +226,24 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", required=True)
     p.add_argument("--src-dir", required=True)
     p.add_argument("--tgt-dir", required=True)
+    p.add_argument("--dumpdir", default="dump", help="st.sh's dump dir (joint token lists)")
+    p.add_argument("--units-tag", default="", help="st.sh's --units_tag")
     p.set_defaults(func=_task_tokens)
+
+    p = sub.add_parser("task-dir", help="the data dir of a task for one set")
+    p.add_argument("--task", required=True)
+    p.add_argument("--split", required=True, choices=["train", "valid", "test"])
+    p.add_argument("--set", required=True, help="set name, e.g. train.en-de")
+    p.add_argument("--variant", default="", help="the system's data_variant (training)")
+    p.add_argument("--dumpdir", default="dump")
+    p.add_argument("--units-tag", default="")
+    p.set_defaults(func=_task_dir)
+
+    p = sub.add_parser("task-pack-extras", help="--extra options of a task's packs")
+    p.add_argument("--task", required=True)
+    p.add_argument("--dumpdir", default="dump")
+    p.add_argument("--units-tag", default="")
+    p.set_defaults(func=_task_pack_extras)
 
     p = sub.add_parser("speed-perturb", help="stage 2: speed-perturbed copy of a data dir")
     p.add_argument("--src", required=True)

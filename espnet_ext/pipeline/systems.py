@@ -16,6 +16,12 @@ One entry per system; the pipeline trains and decodes the selected ones (``--sys
       task: connector
       config: connector_qformer_ecd.yaml
       needs: [asr, mt]               # systems whose trained models its config loads by path
+    aed_st_mt:
+      task: discrete
+      config: discrete_aed.yaml
+      data_variant: st_mt            # training data variant of its task (st | st_mt | st_mt_ext);
+                                     # only for tasks with variants, default their first
+      inference_model: valid.loss.ave.pth  # instead of st.sh's --inference_model (optional)
 
 Each task trains in its stage (espnet_ext.pipeline.tasks: asr 8, mt 9, st and the methods' tasks 10);
 ``init_from`` and every entry of ``needs`` must name a system trained in the same or an earlier
@@ -38,6 +44,8 @@ KNOWN_KEYS = {
     "init_from",
     "init_param",
     "needs",
+    "data_variant",
+    "inference_model",
     "description",
 }
 
@@ -55,6 +63,10 @@ class System:
     init_from: str | None = None
     init_param: tuple[str, ...] = field(default_factory=tuple)
     needs: tuple[str, ...] = field(default_factory=tuple)
+    data_variant: str = ""  # "" for tasks without data variants
+    # checkpoint this system decodes, packs and initialises others with, instead of st.sh's
+    # --inference_model (e.g. valid.loss.ave.pth for a model that reports no accuracy)
+    inference_model: str | None = None
     description: str = ""
 
     @property
@@ -92,6 +104,13 @@ def load_systems(path: str | Path) -> dict[str, System]:
         except ValueError as e:
             raise SystemsConfigError(f"{where}: {e}") from None
         init_param, needs = (_str_list(entry.get(key)) for key in ("init_param", "needs"))
+        variant = entry.get("data_variant")
+        if variant is not None and not isinstance(variant, str):
+            raise SystemsConfigError(f"{where}: data_variant must be a name, got {variant!r}")
+        try:
+            variant = get_task(str(entry["task"])).check_variant(variant)
+        except ValueError as e:
+            raise SystemsConfigError(f"{where}: {e}") from None
         system = System(
             name=str(name),
             task=str(entry["task"]),
@@ -100,9 +119,14 @@ def load_systems(path: str | Path) -> dict[str, System]:
             init_from=entry.get("init_from"),
             init_param=init_param,
             needs=needs,
+            data_variant=variant,
+            inference_model=entry.get("inference_model"),
             description=str(entry.get("description", "")),
         )
-        for key, names in (("init_from", system.init_from and [system.init_from]), ("needs", needs)):
+        for key, names in (
+            ("init_from", system.init_from and [system.init_from]),
+            ("needs", needs),
+        ):
             for source_name in names or ():
                 source = systems.get(source_name)
                 if source is None:

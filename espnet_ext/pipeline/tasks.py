@@ -52,6 +52,53 @@ class PipelineTask:
     # --output_dir EXP --model_name <st.sh's inference_model>`, which writes EXP/config.yaml and
     # EXP/<model_name>, the checkpoint that decoding, train_info and packing read
     assembled: bool = False
+    # where the task's data dirs live, relative to st.sh's dump dir ({units_tag}: st.sh's
+    # --units_tag), and how a set name maps to a dir name there: ``train_dir`` for the training
+    # set (``{variant}``: the system's data variant), ``eval_dir`` for the valid and test sets
+    data_root: str = "raw"
+    train_dir: str = "{set}"
+    eval_dir: str = "{set}"
+    # the training data variants a system of this task may choose (systems.yaml ``data_variant``);
+    # the first is the default. Empty: one data set, no choice
+    data_variants: tuple[str, ...] = ()
+    # "tgt+src" etc. above; "tgt+joint": token_list = target BPE, source = a word-level token list
+    # at src_token_list (relative to the dump dir, may use {units_tag})
+    src_token_list: str = ""
+    # ``NAME=PATH`` templates (relative to the dump dir, may use {units_tag}) that stage 13 passes
+    # to ``espnet_ext.bin.pack --extra`` (files the system's translate adapter needs)
+    pack_extras: tuple[str, ...] = ()
+
+    def data_dir(self, split: str, set_name: str, variant: str = "", units_tag: str = "") -> str:
+        """A data dir of this task relative to the dump dir; split: train | valid | test."""
+        if split not in ("train", "valid", "test"):
+            raise ValueError(f"split must be train, valid or test, not {split!r}")
+        if split == "train":
+            variant = self.check_variant(variant)
+        template = self.train_dir if split == "train" else self.eval_dir
+        name = template.format(set=set_name, variant=variant)
+        return f"{self.data_root.format(units_tag=units_tag)}/{name}"
+
+    def check_variant(self, variant: str | None) -> str:
+        """The data variant a system uses (the default when empty); refuses unknown ones."""
+        if not self.data_variants:
+            if variant:
+                raise ValueError(f"task {self.name!r} has no data variants (got {variant!r})")
+            return ""
+        if not variant:
+            return self.data_variants[0]
+        if variant not in self.data_variants:
+            raise ValueError(
+                f"task {self.name!r}: unknown data variant {variant!r}; "
+                f"choose from {list(self.data_variants)}"
+            )
+        return variant
+
+    def formatted_pack_extras(self, dumpdir: str, units_tag: str = "") -> list[str]:
+        out = []
+        for item in self.pack_extras:
+            name, path = item.split("=", 1)
+            out.append(f"{name}={dumpdir}/{path.format(units_tag=units_tag)}")
+        return out
 
     @property
     def speech_input(self) -> bool:
@@ -219,4 +266,29 @@ TASKS["lst"] = PipelineTask(
     inference_text="text",
     inference_args="--batch_size 16",
     stats_at_training=True,
+)
+
+
+# Discrete speech units with ST/MT hard parameter sharing (issue 5, espnet_ext.discrete). Stage 6
+# (scripts/units.sh) writes the data dirs under <dumpdir>/units/<units_tag>/data: the training set
+# in three variants (st: units -> target; st_mt: + source text -> target; st_mt_ext: + external MT
+# text), the valid and test sets as <set>.st. The source side is the joint vocabulary (word-level
+# list of text and unit pieces), the target stage 5's target BPE.
+TASKS["discrete"] = PipelineTask(
+    name="discrete",
+    train_stage=10,
+    data=(("src", "src_text", "text"), TGT_TEXT),
+    inference_inputs=("src_text",),
+    tokens="tgt+joint",
+    metric="bleu",
+    train_module="espnet_ext.bin.discrete_train",
+    inference_module="espnet_ext.bin.discrete_inference",
+    config_option="--discrete_train_config",
+    model_option="--discrete_model_file",
+    data_root="units/{units_tag}/data",
+    train_dir="{set}.{variant}",
+    eval_dir="{set}.st",
+    data_variants=("st", "st_mt", "st_mt_ext"),
+    src_token_list="units/{units_tag}/joint/tokens.txt",
+    pack_extras=("kmeans=units/{units_tag}/kmeans", "joint=units/{units_tag}/joint"),
 )

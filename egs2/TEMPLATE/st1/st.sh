@@ -69,6 +69,7 @@ tgt_nbpe=1000              # target SentencePiece vocabulary size
 bpemode=unigram            # SentencePiece model type: unigram | bpe
 extra_feats=none           # stage 6: none | units (discrete speech units, scripts/units.sh)
 units_opts=                # stage 6: further scripts/units.sh options, e.g. "--feature_type s3prl --layer 21"
+units_tag=units            # name of the unit setup: stage 6 writes, unit-reading tasks read ${dumpdir}/units/<units_tag>
 systems_file=conf/systems.yaml  # the systems this recipe can train (see espnet_ext/pipeline/systems.py)
 systems=                   # systems to run, space separated; empty: every system in systems_file
 conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or conf/mini (CPU)
@@ -120,8 +121,27 @@ task_field() { pipe task --task "$1" --field "$2" $(_langs); }
 # data_args <task> <train|valid|""> <dir> [extra options of task-data]
 # shellcheck disable=SC2046
 data_args() { pipe task-data --task "$1" --split "$2" --dir "$3" "${@:4}" $(_langs); }
-model_file() { pipe resolve-model --exp-dir "$1" --name "${inference_model}"; }
-task_tokens() { pipe task-tokens --task "$1" --src-dir "${src_token_dir}" --tgt-dir "${tgt_token_dir}"; }
+# model_file <exp>: the checkpoint of a system (its systems.yaml inference_model, else --inference_model)
+model_file() {
+    local name
+    name=$(field "$(basename "$1")" inference_model)
+    pipe resolve-model --exp-dir "$1" --name "${name:-${inference_model}}"
+}
+task_tokens() { pipe task-tokens --task "$1" --src-dir "${src_token_dir}" --tgt-dir "${tgt_token_dir}" --dumpdir "${dumpdir}" --units-tag "${units_tag}"; }
+# system_data_dir <system> <train|valid|test> <set>: the data dir a system reads for a set (its
+# task's data root, e.g. ${dumpdir}/raw or the units' data dirs; training: its data_variant)
+system_data_dir() {
+    pipe task-dir --task "$(field "$1" task)" --split "$2" --set "$3" --variant "$(field "$1" data_variant)" \
+        --dumpdir "${dumpdir}" --units-tag "${units_tag}"
+}
+# the stage that makes a data dir (the audio filter for ${dumpdir}/raw, else stage 6's extra features)
+data_stage() { case $1 in "${dumpdir}/raw/"*) echo 4 ;; *) echo 6 ;; esac; }
+# stats_dir <system>: statistics are per task and training data variant
+stats_dir() {
+    local variant
+    variant=$(field "$1" data_variant)
+    echo "${expdir}/stats_$(field "$1" task)${variant:+_${variant}}_${train_dump_set}"
+}
 
 if [ ${stage} -le 1 ] && [ ${stop_stage} -ge 1 ]; then
     begin_stage 1 "data preparation: local/data.sh ${local_data_opts} -> data/"
@@ -197,49 +217,53 @@ if [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
             scripts/units.sh --train_set "${train_dump_set}" --sets "${train_dump_set} ${valid_set} ${test_sets}" \
                 --dumpdir "${dumpdir}" --nj "${nj}" --ngpu "${ngpu}" --python "${python}" --fs "${fs}" \
                 --src_bpe_dir "${src_token_dir}" --src_text "text.${src_case}.${src_lang}" \
-                --tgt_text "text.${tgt_case}.${tgt_lang}" ${units_opts}
+                --tgt_text "text.${tgt_case}.${tgt_lang}" ${units_opts} --units_tag "${units_tag}"
             ;;
         *) die "unknown extra_feats '${extra_feats}'; this pipeline knows: none, units" ;;
     esac
 fi
 
-# tasks of the selected systems, each once, in training order
-selected_tasks() {
-    local s t seen=" "
+# the first selected system of each (task, data variant), in training order: statistics are
+# collected once per pair and follow that system's frontend
+stats_systems() {
+    local s d seen=" "
     for s in ${all_systems}; do
-        t=$(field "${s}" task)
-        case "${seen}" in *" ${t} "*) ;; *) seen+="${t} "; echo "${t}" ;; esac
+        d=$(stats_dir "${s}")
+        case "${seen}" in *" ${d} "*) ;; *) seen+="${d} "; echo "${s}" ;; esac
     done
 }
 
-# collect_stats <task>: ESPnet's shape and normalisation statistics of a task, once
+# collect_stats <system>: ESPnet's shape and normalisation statistics of the system's task and
+# data variant, once
 collect_stats() {
-    local task=$1 _stats _sys _conf _first _norm_off _logdir _nj _vnj _inputs s j
-    _stats=${expdir}/stats_${task}_${train_dump_set}
+    local _sys=$1 task _stats _conf _first _norm_off _logdir _nj _vnj _inputs _train _valid j
+    task=$(field "${_sys}" task)
+    _stats=$(stats_dir "${_sys}")
     if [ -f "${_stats}/.done" ]; then
         log "  ${task}: statistics exist (${_stats}/.done), skipping"
         return 0
     fi
-    # statistics follow the frontend of the first selected system of this task
-    for s in ${all_systems}; do [ "$(field "${s}" task)" = "${task}" ] && { _sys=${s}; break; }; done
     _conf=${conf_dir}/$(field "${_sys}" config)
-    need "${dumpdir}/raw/${train_dump_set}/wav.scp" 4
-    need "${src_token_dir}/tokens.txt" 5
     _first=$(task_field "${task}" first_input)
+    _train=$(system_data_dir "${_sys}" train "${train_dump_set}")
+    _valid=$(system_data_dir "${_sys}" valid "${valid_set}")
+    need "${_train}/${_first}" "$(data_stage "${_train}")"
+    need "${_valid}/${_first}" "$(data_stage "${_valid}")"
+    need "${src_token_dir}/tokens.txt" 5
     # the normaliser is what these statistics are for, so it cannot be built yet
     _norm_off=""; [ "$(task_field "${task}" speech_input)" = True ] && _norm_off="--normalize none"
     _logdir=${_stats}/logs
     mkdir -p "${_logdir}"
-    _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
-    _vnj=$(pipe split-keys --scp "${dumpdir}/raw/${valid_set}/${_first}" --nj "${_nj}" --out-dir "${_logdir}/valid")
-    [ "${_vnj}" -eq "${_nj}" ] || _nj=$(pipe split-keys --scp "${dumpdir}/raw/${train_dump_set}/${_first}" --nj "${_vnj}" --out-dir "${_logdir}/train")
-    log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf})"
+    _nj=$(pipe split-keys --scp "${_train}/${_first}" --nj "${nj}" --out-dir "${_logdir}/train")
+    _vnj=$(pipe split-keys --scp "${_valid}/${_first}" --nj "${_nj}" --out-dir "${_logdir}/valid")
+    [ "${_vnj}" -eq "${_nj}" ] || _nj=$(pipe split-keys --scp "${_train}/${_first}" --nj "${_vnj}" --out-dir "${_logdir}/train")
+    log "  ${task}: collecting statistics with ${_nj} jobs (config ${_conf}, data ${_train}) -> ${_stats}"
     # shellcheck disable=SC2046
     ${train_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/stats.JOB.log" \
         ${python} -m "$(task_field "${task}" train_module)" --collect_stats true --use_preprocessor true ${_norm_off} \
         $(task_tokens "${task}") \
-        $(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}") \
-        $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") \
+        $(data_args "${task}" train "${_train}") \
+        $(data_args "${task}" valid "${_valid}") \
         --train_shape_file "${_logdir}/train/keys.JOB" --valid_shape_file "${_logdir}/valid/keys.JOB" \
         --output_dir "${_logdir}/stats.JOB" --config "${_conf}" ${train_args}
     _inputs=""
@@ -250,8 +274,9 @@ collect_stats() {
 }
 
 if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
-    begin_stage 7 "shape and normalisation statistics -> ${expdir}/stats_<task>_${train_dump_set}"
-    for task in $(selected_tasks); do
+    begin_stage 7 "shape and normalisation statistics -> ${expdir}/stats_<task>[_<data variant>]_${train_dump_set}"
+    for system in $(stats_systems); do
+        task=$(field "${system}" task)
         if [ "$(task_field "${task}" stats_at_training)" = True ]; then
             log "  ${task}: statistics are collected when its first system trains (its model loads trained systems)"
             continue
@@ -260,7 +285,7 @@ if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
             log "  ${task}: no statistics (its systems are assembled from trained systems)"
             continue
         fi
-        collect_stats "${task}"
+        collect_stats "${system}"
     done
 fi
 
@@ -270,7 +295,7 @@ train_system() {
     task=$(field "${system}" task)
     conf=${conf_dir}/$(field "${system}" config)
     exp=${expdir}/${system}
-    stats=${expdir}/stats_${task}_${train_dump_set}
+    stats=$(stats_dir "${system}")
     if [ -f "${exp}/.done" ]; then
         log "  ${system}: already trained (${exp}/.done), skipping"
         return 0
@@ -291,7 +316,7 @@ train_system() {
         finish_system "${system}" "${task}" "${exp}"
         return 0
     fi
-    if [ "$(task_field "${task}" stats_at_training)" = True ]; then collect_stats "${task}"; fi
+    if [ "$(task_field "${task}" stats_at_training)" = True ]; then collect_stats "${system}"; fi
     need "${stats}/.done" 7
     init_from=$(field "${system}" init_from)
     if [ -n "${init_from}" ]; then
@@ -306,8 +331,8 @@ train_system() {
     fi
     mkdir -p "${exp}"
     cmd="${python} -m $(task_field "${task}" train_module) --use_preprocessor true $(task_tokens "${task}") \
-$(data_args "${task}" train "${dumpdir}/raw/${train_dump_set}" --shapes "${stats}") \
-$(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") ${norm_args} ${init_args} \
+$(data_args "${task}" train "$(system_data_dir "${system}" train "${train_dump_set}")" --shapes "${stats}") \
+$(data_args "${task}" valid "$(system_data_dir "${system}" valid "${valid_set}")") ${norm_args} ${init_args} \
 --resume true --output_dir ${exp} --config ${conf} ${train_args}"
     # a script that re-runs exactly this training, for the record and for debugging
     printf '#!/usr/bin/env bash\n# made by st.sh on %s\ncd %q\n. ./path.sh\n%s --ngpu %s "$@"\n' \
@@ -336,7 +361,7 @@ $(data_args "${task}" valid "${dumpdir}/raw/${valid_set}") ${norm_args} ${init_a
 # records train_info.json and marks the system trained
 finish_system() {
     local system=$1 task=$2 exp=$3 post
-    model_file "${exp}" > /dev/null || die "${system}: training ended without ${inference_model}"
+    model_file "${exp}" > /dev/null || die "${system}: training ended without its inference model (see above)"
     post=$(task_field "${task}" post_train_module)
     if [ -n "${post}" ]; then
         log "  ${system}: ${post}"
@@ -381,11 +406,12 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
                 log "  ${system} ${dset}: decoded already (${_dir}/text), skipping"
                 continue
             fi
-            _data=${dumpdir}/raw/${dset}
-            need "${_data}/wav.scp" 4
+            _data=$(system_data_dir "${system}" test "${dset}")
+            _first=$(task_field "${task}" first_input)
+            need "${_data}/${_first}" "$(data_stage "${_data}")"
+            need "${dumpdir}/raw/${dset}/utt2num_samples" 4
             _logdir=${_dir}/logs
             mkdir -p "${_logdir}"
-            _first=$(task_field "${task}" first_input)
             _nj=$(pipe split-keys --scp "${_data}/${_first}" --nj "${inference_nj}" --out-dir "${_logdir}")
             log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
             _module=$(task_field "${task}" inference_module)
@@ -409,7 +435,7 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             # shellcheck disable=SC2086
             pipe merge-text --parts ${_parts} --out "${_dir}/text" --expected-keys "${_data}/${_first}"
             cp "${_data}/$(task_field "${task}" reference)" "${_dir}/ref"
-            pipe rtf --data-dir "${_data}" --seconds $(( SECONDS - _start )) --out "${_dir}/rtf.json"
+            pipe rtf --data-dir "${dumpdir}/raw/${dset}" --seconds $(( SECONDS - _start )) --out "${_dir}/rtf.json"
         done
     done
 fi
@@ -441,8 +467,10 @@ if [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     if [ "${pack_models}" = true ]; then
         for system in ${all_systems}; do
             exp=${expdir}/${system}
+            # shellcheck disable=SC2046
             ${python} -m espnet_ext.bin.pack --exp-dir "${exp}" --model-file "$(basename "$(model_file "${exp}")")" \
                 --inference-config "${conf_dir}/$(field "${system}" inference_config)" \
+                $(pipe task-pack-extras --task "$(field "${system}" task)" --dumpdir "${dumpdir}" --units-tag "${units_tag}") \
                 --out "${exp}/packed/${system}.zip" > "${exp}/pack.log" 2>&1 \
                 || die "packing ${system} failed; see ${exp}/pack.log"
             log "  packed ${exp}/packed/${system}.zip"

@@ -1,0 +1,1 @@
+../../../mustc_baseline/st1/local/data.sh
