@@ -1,0 +1,55 @@
+"""Command-line options shared by LST's two decoders: ``lst_inference`` (speech through the
+adapters) and ``lst_lm_inference`` (source text through the same prompt, the text ceiling). Both
+search with LST's own batched search; options may also come from a YAML file (``--config
+decode.yaml``, as the stage pipeline passes its inference config; the command line wins)."""
+
+from __future__ import annotations
+
+import logging
+
+# the keyword arguments both ``inference`` functions take under the option's own name
+SHARED = (
+    "train_config", "model_file", "data_path_and_name_and_type", "output_dir", "key_file",
+    "batch_size", "beam_size", "max_new_tokens", "length_penalty", "use_cache", "ngpu",
+)  # fmt: skip
+
+
+def search_parser(description: str, what: str, input_example: str, batch_size: int):
+    """A parser with the options of :data:`SHARED` (and ``--log_level``); ``what`` names an input
+    unit in the help texts ("utterances", "sentences")."""
+    from espnet2.utils import config_argparse
+
+    from espnet_ext.cli_types import data_triple, str2bool
+
+    p = config_argparse.ArgumentParser(description=description)
+    p.add_argument("--train_config", required=True, help="the experiment's config.yaml")
+    p.add_argument("--model_file", required=True, help="its weights, e.g. valid.acc.ave.pth")
+    p.add_argument(
+        "--data_path_and_name_and_type",
+        type=data_triple,
+        action="append",
+        required=True,
+        help=f"input data, e.g. {input_example}",
+    )
+    p.add_argument("--key_file", default=None, help=f"decode only these {what}' ids")
+    p.add_argument("--output_dir", required=True, help="writes text and rtf.json here")
+    p.add_argument("--batch_size", type=int, default=batch_size, help=f"{what} decoded together")
+    p.add_argument("--beam_size", type=int, default=1, help="1 = greedy search")
+    p.add_argument("--max_new_tokens", type=int, default=256, help="tokens per output at most")
+    p.add_argument("--length_penalty", type=float, default=1.0, help="beam search length penalty")
+    p.add_argument("--use_cache", type=str2bool, default=True, help="use the KV cache")
+    p.add_argument("--ngpu", type=int, default=0, help="0 = CPU, 1 = one GPU")
+    p.add_argument("--log_level", default="INFO", help="logging level")
+    return p
+
+
+def start(args) -> dict:
+    """Set up logging and quiet ESPnet's import; the keyword arguments of :data:`SHARED`."""
+    from espnet_ext.bin import quiet_espnet_import
+
+    logging.basicConfig(
+        level=args.log_level,
+        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
+    )
+    quiet_espnet_import()
+    return {name: getattr(args, name) for name in SHARED}
