@@ -11,12 +11,13 @@ from tests.xdist_groups import apply_groups
 RECIPE_GROUPS = {
     "tests/recipes/test_mustc_baseline.py::test_baseline_recipe_local_backend": "recipes_a",  # 565
     "tests/recipes/test_mustc_lst.py": "recipes_a",  # 265
+    "tests/recipes/test_mustc_werc.py": "recipes_a",  # 255
     "tests/recipes/test_bad_corpus_pipeline.py": "recipes_a",  # 45
-    "tests/recipes/test_interrupted_stages.py": "recipes_a",  # 150
-    "tests/recipes/test_how2.py": "recipes_b",  # 350
     "tests/recipes/test_mustc_exporter.py": "recipes_b",  # 350
     "tests/recipes/test_mustc_discrete.py": "recipes_b",  # 290
+    "tests/recipes/test_how2.py": "recipes_b",  # 255
     "tests/recipes/test_mustc_baseline.py::test_baseline_recipe_slurm_backend": "recipes_b",  # 155
+    "tests/recipes/test_interrupted_stages.py": "recipes_b",  # 150
 }
 
 
