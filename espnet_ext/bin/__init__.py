@@ -5,6 +5,13 @@ from __future__ import annotations
 import logging
 import os
 
+LOG_FORMAT = "%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s"
+
+
+def setup_logging(level: str | int) -> None:
+    """Log to stderr in ESPnet's format, so our jobs' logs read like ESPnet's."""
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+
 
 def quiet_espnet_import() -> None:
     """Keep ESPnet's import side effects out of user-facing output.

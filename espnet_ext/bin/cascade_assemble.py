@@ -8,10 +8,9 @@ python -m espnet_ext.bin.cascade_assemble --config conf/mini/cascade.yaml --outp
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from espnet_ext.bin import quiet_espnet_import
+from espnet_ext.bin import quiet_espnet_import, setup_logging
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -38,10 +37,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    setup_logging(args.log_level)
     quiet_espnet_import()
     from espnet_ext.exporter.cascade import assemble_cascade
 

@@ -9,10 +9,9 @@ OUT/text (translations), OUT/rtf.json (see espnet_ext.exporter.inference).
 from __future__ import annotations
 
 import argparse
-import logging
 from functools import partial
 
-from espnet_ext.bin import quiet_espnet_import
+from espnet_ext.bin import quiet_espnet_import, setup_logging
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -72,10 +71,7 @@ def main(argv=None) -> None:
             parser.error("--cascade_config takes --cascade_model_file, not --asr_exp/--mt_exp")
     elif not (args.asr_exp and args.mt_exp):
         parser.error("give --asr_exp and --mt_exp, or --cascade_config and --cascade_model_file")
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    setup_logging(args.log_level)
     quiet_espnet_import()
     from espnet_ext.exporter.cli import run_decoding
     from espnet_ext.exporter.inference import load_cascade

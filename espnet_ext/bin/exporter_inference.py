@@ -7,9 +7,8 @@ Writes OUT/asr_text, OUT/text, OUT/rtf.json (see espnet_ext.exporter.inference).
 from __future__ import annotations
 
 import argparse
-import logging
 
-from espnet_ext.bin import quiet_espnet_import
+from espnet_ext.bin import quiet_espnet_import, setup_logging
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -40,10 +39,7 @@ def main(argv=None) -> None:
     from espnet_ext.exporter.cli import parse_with_config
 
     args = parse_with_config(get_parser(), argv)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    setup_logging(args.log_level)
     quiet_espnet_import()
     from espnet_ext.exporter.cli import run_decoding
     from espnet_ext.exporter.inference import load_exporter

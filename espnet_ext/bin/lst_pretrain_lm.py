@@ -61,10 +61,9 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(cmd=None) -> None:
     args = get_parser().parse_args(cmd)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    from espnet_ext.bin import setup_logging
+
+    setup_logging(args.log_level)
     import torch
 
     from espnet_ext.lst.pretrain_lm import pretrain_lm

@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-from espnet_ext.bin import quiet_espnet_import
+from espnet_ext.bin import quiet_espnet_import, setup_logging
 from espnet_ext.cli_types import data_triple, str2bool
 from espnet_ext.registry import register
 
@@ -128,10 +128,7 @@ def _parse(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = _parse(get_parser(), argv)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    setup_logging(args.log_level)
     logging.info(" ".join([sys.executable, "-m", "espnet_ext.bin.st_decode", *sys.argv[1:]]))
     speech = [t for t in args.data_path_and_name_and_type if t[1] == "speech"]
     others = [t for t in args.data_path_and_name_and_type if t[1] != "speech"]

@@ -28,7 +28,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ngpu", type=int, required=True, help="GPUs used (0 = CPU training)")
     parser.add_argument("--system", default=None, help="system name (default: the exp dir name)")
     parser.add_argument(
-        "--task", default=None, help="pipeline task name (default: config's, else inferred from it)"
+        "--task",
+        default=None,
+        help="pipeline task name (default: config's, else inferred from it)",
     )
     parser.add_argument(
         "--checkpoint", default=None, help="state dict to count (default: best found in EXP)"

@@ -5,8 +5,6 @@ wins)."""
 
 from __future__ import annotations
 
-import logging
-
 
 def generate_parser(description: str, input_example: str, batch_size: int, num_workers: int):
     from espnet2.utils import config_argparse
@@ -41,10 +39,9 @@ def generate_parser(description: str, input_example: str, batch_size: int, num_w
 
 def start(args) -> str:
     """Set up logging; the device the options ask for."""
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    from espnet_ext.bin import setup_logging
+
+    setup_logging(args.log_level)
     if args.ngpu > 1:
         raise ValueError(f"--ngpu {args.ngpu}: decoding uses one device; split the data into jobs")
     return "cuda" if args.ngpu > 0 else "cpu"

@@ -5,8 +5,6 @@ decode.yaml``, as the stage pipeline passes its inference config; the command li
 
 from __future__ import annotations
 
-import logging
-
 # the keyword arguments both ``inference`` functions take under the option's own name
 SHARED = (
     "train_config", "model_file", "data_path_and_name_and_type", "output_dir", "key_file",
@@ -45,11 +43,8 @@ def search_parser(description: str, what: str, input_example: str, batch_size: i
 
 def start(args) -> dict:
     """Set up logging and quiet ESPnet's import; the keyword arguments of :data:`SHARED`."""
-    from espnet_ext.bin import quiet_espnet_import
+    from espnet_ext.bin import quiet_espnet_import, setup_logging
 
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    setup_logging(args.log_level)
     quiet_espnet_import()
     return {name: getattr(args, name) for name in SHARED}

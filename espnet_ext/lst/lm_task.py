@@ -244,10 +244,9 @@ def train(args: argparse.Namespace) -> dict:
 
 def main(cmd=None) -> None:
     args = get_parser().parse_args(cmd)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s",
-    )
+    from espnet_ext.bin import setup_logging
+
+    setup_logging(args.log_level)
     if args.num_threads:
         import torch
 
