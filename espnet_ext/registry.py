@@ -47,3 +47,15 @@ CHOICES += [
     (task, "decoder_choices", "werc_transformer", "espnet_ext.werc.decoder:WeRCTransformerDecoder")
     for task in ("espnet2.tasks.st", "espnet2.tasks.asr", "espnet2.tasks.mt")
 ]
+
+# Pretrained Hugging Face seq2seq stacks (mBART, Marian) for the discrete task's AED (issue 5);
+# the encoder embeds ids itself, so it pairs with `frontend: none`.
+CHOICES += [
+    (
+        "espnet_ext.discrete.task",
+        f"{part}_choices",
+        "hf_seq2seq",
+        f"espnet_ext.discrete.hf_seq2seq:HFSeq2Seq{part.capitalize()}",
+    )
+    for part in ("encoder", "decoder")
+]

@@ -68,8 +68,10 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
     Args:
         vocab_size: target vocabulary size V (``<sos/eos>`` last, ``<blank>`` 0).
         token_list: target tokens.
-        frontend: embedding of joint-vocabulary ids (``espnet2.mt.frontend.embedding.Embedding``).
-        encoder: any ESPnet encoder taking ``(B, T, D)`` features.
+        frontend: embedding of joint-vocabulary ids (``espnet2.mt.frontend.embedding.Embedding``),
+            or None when the encoder embeds the ids itself (``encoder: hf_seq2seq``).
+        encoder: any ESPnet encoder taking ``(B, T, D)`` features (``(B, T)`` ids without a
+            frontend).
         postencoder: optional.
         decoder: attention decoder, a ``TransducerDecoder``, or None (pure CTC).
         ctc: CTC over the target vocabulary (needed when ``ctc_weight > 0``).
@@ -83,7 +85,7 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         self,
         vocab_size: int,
         token_list: tuple[str, ...] | list[str],
-        frontend: AbsFrontend,
+        frontend: AbsFrontend | None,
         encoder: AbsEncoder,
         postencoder: AbsPostEncoder | None,
         decoder: AbsDecoder | None,
@@ -169,7 +171,10 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
     def _embed(self, src_text: torch.Tensor, src_text_lengths: torch.Tensor):
         src_text = src_text[:, : int(src_text_lengths.max())]
         # the collator pads with -1; any valid id will do, padded frames are masked by length
-        return self.frontend(src_text.clamp(min=0), src_text_lengths)
+        src_text = src_text.clamp(min=0)
+        if self.frontend is None:
+            return src_text, src_text_lengths
+        return self.frontend(src_text, src_text_lengths)
 
     def encode(
         self, src_text: torch.Tensor, src_text_lengths: torch.Tensor

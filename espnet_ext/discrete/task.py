@@ -4,7 +4,10 @@ The data layout is MT's: ``src_text`` holds joint-vocabulary pieces (read with
 ``--src_token_type word --src_token_list <joint>/tokens.txt``), ``text`` the target, tokenised
 with the target SentencePiece model. On top of MT's choices the task adds ``decoder: transducer``
 (ESPnet's ``TransducerDecoder``) with ``joint_net_conf`` (ESPnet's ``JointNetwork``),
-``decoder: none`` (pure CTC), and builds :class:`ESPnetDiscreteSTModel`.
+``decoder: none`` (pure CTC), ``frontend: none`` (the encoder embeds the ids itself), and builds
+:class:`ESPnetDiscreteSTModel`. The registry adds ``encoder: hf_seq2seq`` / ``decoder: hf_seq2seq``
+(:mod:`espnet_ext.discrete.hf_seq2seq`, a pretrained text model's stacks), which also receive the
+source / target token list to map the vocabularies onto the pretrained one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import logging
 from espnet2.asr.ctc import CTC
 from espnet2.asr.decoder.abs_decoder import AbsDecoder
 from espnet2.asr.decoder.transducer_decoder import TransducerDecoder
+from espnet2.asr.encoder.abs_encoder import AbsEncoder
+from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr_transducer.joint_network import JointNetwork
 from espnet2.tasks import mt
 from espnet2.tasks.mt import MTTask
@@ -27,6 +32,21 @@ from espnet_ext.discrete.model import ESPnetDiscreteSTModel
 
 log = logging.getLogger(__name__)
 
+# MT's frontends, plus ``frontend: none`` for encoders that embed the ids themselves (hf_seq2seq)
+frontend_choices = ClassChoices(
+    "frontend",
+    classes=dict(mt.frontend_choices.classes),
+    type_check=AbsFrontend,
+    default="embed",
+    optional=True,
+)
+# MT's encoders; the registry adds this package's to this copy (espnet_ext/registry.py)
+encoder_choices = ClassChoices(
+    "encoder",
+    classes=dict(mt.encoder_choices.classes),
+    type_check=AbsEncoder,
+    default="transformer",
+)
 # MT's decoders (including those the registry added before this module was imported) + transducer
 decoder_choices = ClassChoices(
     "decoder",
@@ -52,10 +72,18 @@ def _token_list(value, what: str) -> list[str]:
     raise RuntimeError(f"{what} must be a file or a list, got {type(value).__name__}")
 
 
+def _build(cls: type, token_list: list[str], **kwargs):
+    """``cls(**kwargs)``, plus the vocabulary's pieces for modules that map them to pretrained
+    rows (``needs_token_list``, e.g. :mod:`espnet_ext.discrete.hf_seq2seq`)."""
+    if getattr(cls, "needs_token_list", False):
+        kwargs["token_list"] = token_list
+    return cls(**kwargs)
+
+
 class DiscreteSTTask(MTTask):
     class_choices_list = [
-        mt.frontend_choices,
-        mt.encoder_choices,
+        frontend_choices,
+        encoder_choices,
         mt.postencoder_choices,
         decoder_choices,
         model_choices,
@@ -82,11 +110,17 @@ class DiscreteSTTask(MTTask):
         vocab_size, src_vocab_size = len(token_list), len(src_token_list)
         log.info("target vocabulary %d, joint source vocabulary %d", vocab_size, src_vocab_size)
 
-        frontend = mt.frontend_choices.get_class(args.frontend)(
-            input_size=src_vocab_size, **args.frontend_conf
-        )
-        encoder = mt.encoder_choices.get_class(args.encoder)(
-            input_size=frontend.output_size(), **args.encoder_conf
+        frontend, feat_size = None, src_vocab_size
+        if getattr(args, "frontend", None) is not None:
+            frontend = frontend_choices.get_class(args.frontend)(
+                input_size=src_vocab_size, **args.frontend_conf
+            )
+            feat_size = frontend.output_size()
+        encoder = _build(
+            encoder_choices.get_class(args.encoder),
+            src_token_list,
+            input_size=feat_size,
+            **args.encoder_conf,
         )
         enc_size = encoder.output_size()
         postencoder = None
@@ -103,8 +137,12 @@ class DiscreteSTTask(MTTask):
                 vocab_size, enc_size, decoder.dunits, **args.joint_net_conf
             )
         elif args.decoder is not None:
-            decoder = decoder_choices.get_class(args.decoder)(
-                vocab_size=vocab_size, encoder_output_size=enc_size, **args.decoder_conf
+            decoder = _build(
+                decoder_choices.get_class(args.decoder),
+                token_list,
+                vocab_size=vocab_size,
+                encoder_output_size=enc_size,
+                **args.decoder_conf,
             )
         ctc = CTC(odim=vocab_size, encoder_output_size=enc_size, **args.ctc_conf)
 
@@ -123,4 +161,8 @@ class DiscreteSTTask(MTTask):
         )
         if args.init is not None:
             initialize(model, args.init)
+            # initialize() restores pretrained modules itself for every init but "chainer"
+            for module in (model.frontend, model.encoder, model.postencoder, model.decoder):
+                if hasattr(module, "reload_pretrained_parameters"):
+                    module.reload_pretrained_parameters()
         return model
