@@ -199,6 +199,7 @@ def get_parser() -> argparse.ArgumentParser:
             "data_variant",
             "inference_model",
             "train_stage",
+            "stats_at_training",
         ],
     )
     p.set_defaults(func=_system_field)

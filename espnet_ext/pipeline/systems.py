@@ -25,7 +25,8 @@ One entry per system; the pipeline trains and decodes the selected ones (``--sys
 
 Each task trains in its stage (espnet_ext.pipeline.tasks: asr 8, mt 9, st and the methods' tasks 10);
 ``init_from`` and every entry of ``needs`` must name a system trained in the same or an earlier
-stage, listed before it; selecting a system selects them too.
+stage, listed before it; selecting a system selects them too. A system with ``needs`` collects its
+statistics right before it trains, not in stage 7 (:attr:`System.stats_at_training`).
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ class System:
     @property
     def train_stage(self) -> int:
         return get_task(self.task).train_stage
+
+    @property
+    def stats_at_training(self) -> bool:
+        """Whether its statistics wait until right before it trains (instead of stage 7).
+
+        ESPnet's ``--collect_stats`` builds the model, and a model that loads other systems'
+        trained models by path (its ``needs``) cannot be built before they are trained. Tasks
+        whose every model loads trained systems say so themselves (``stats_at_training``); for
+        other tasks (e.g. ``discrete``, whose AED may start from the recipe's own exported MT
+        model) the system's ``needs`` decide. Assembled systems collect none.
+        """
+        task = get_task(self.task)
+        return not task.assembled and (task.stats_at_training or bool(self.needs))
 
 
 def load_systems(path: str | Path) -> dict[str, System]:

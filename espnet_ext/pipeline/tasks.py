@@ -45,7 +45,8 @@ class PipelineTask:
     post_train_module: str = ""
     # ESPnet's --collect_stats builds the model; when the task's model loads other systems'
     # trained models (its systems list them under ``needs``), stage 7 cannot, so the statistics
-    # are collected right before the first of its systems trains
+    # are collected right before the first of its systems trains. True: every system of the task;
+    # False: only systems with ``needs`` (espnet_ext.pipeline.systems.System.stats_at_training)
     stats_at_training: bool = False
     # nothing trains: the system is assembled from the trained systems it ``needs`` (e.g. a
     # cascade of ASR and MT). No statistics; training runs `python -m <train_module> --config CONF

@@ -50,7 +50,14 @@ def test_recipe_systems_choose_their_variant():
     for family in ("aed", "ctc", "ctc_att", "rnnt"):
         for variant in ("st", "st_mt", "st_mt_ext"):
             assert variants[f"{family}_{variant}"] == variant
-    assert {s.task for s in systems.values()} == {"discrete"}
+    # every unit system is task discrete; the AED from a pretrained text model needs mt_text (the
+    # recipe's own Marian model, task hf_mt, which the mini config loads by path), which reads
+    # the source and target text of dump/raw and has no data variants
+    assert {n: s.task for n, s in systems.items() if s.task != "discrete"} == {"mt_text": "hf_mt"}
+    assert variants["aed_st_mt_pretrained"] == "st_mt" and variants["mt_text"] == ""
+    assert systems["aed_st_mt_pretrained"].needs == ("mt_text",)
+    # its statistics (shared with aed_st_mt) wait for mt_text unless aed_st_mt collects them
+    assert [n for n, s in systems.items() if s.stats_at_training] == ["aed_st_mt_pretrained"]
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,4 @@
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,65 @@ def test_needs_are_selected_and_trained_first():
         "ste_eced",
     ]
     assert systems["asr"].needs == () and systems["asr"].depends_on == ()
+
+
+def test_systems_with_needs_collect_statistics_when_they_train(tmp_path):
+    """A model that loads trained systems by path (``needs``) cannot be built in stage 7, where
+    ESPnet's collect_stats builds it: such a system's statistics wait for its training, whatever
+    its task; tasks whose every model loads trained systems defer all; assembled ones none."""
+    systems = load_systems(
+        _write(
+            tmp_path,
+            "text: {task: hf_mt, config: m.yaml}\n"
+            "plain: {task: discrete, config: a.yaml, data_variant: st_mt}\n"
+            "pre: {task: discrete, config: p.yaml, data_variant: st_mt, needs: [text]}\n"
+            "asr: {task: asr, config: a.yaml}\n"
+            "mt: {task: mt, config: m.yaml}\n"
+            "conn: {task: connector, config: c.yaml}\n"
+            "cascade: {task: cascade, config: c.yaml, needs: [asr, mt]}\n",
+        )
+    )
+    deferred = {name for name, s in systems.items() if s.stats_at_training}
+    assert deferred == {"pre", "conn"}
+
+
+def test_cli_prints_whether_a_system_defers_its_statistics(capsys):
+    from espnet_ext.bin.pipeline import main as pipeline_main
+
+    path = Path(__file__).parents[2] / "egs2/mustc_discrete/st1/conf/systems.yaml"
+    for system, expected in (("aed_st_mt_pretrained", "True"), ("aed_st_mt", "False")):
+        pipeline_main(["system-field", "--file", str(path), "--system", system,
+                       "--field", "stats_at_training"])  # fmt: skip
+        assert capsys.readouterr().out.strip() == expected
+
+
+ST_SH = Path(__file__).parents[2] / "egs2/TEMPLATE/st1/st.sh"
+
+
+def _stats_systems(all_systems: str, defer: set[str], stats_dirs: dict[str, str]) -> list[str]:
+    """Run st.sh's own stats_systems function (cut out of the script) with stub lookups."""
+    function = subprocess.run(
+        ["sed", "-n", "/^stats_systems() {/,/^}/p", str(ST_SH)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert function.startswith("stats_systems()")
+    cases = " ".join(f"{s}) echo {d} ;;" for s, d in stats_dirs.items())
+    script = (
+        f'all_systems="{all_systems}"\n'
+        f'field() {{ case " {" ".join(defer)} " in *" $1 "*) echo True ;; *) echo False ;; esac; }}\n'
+        f"stats_dir() {{ case $1 in {cases} esac; }}\n"
+        f"{function}\nstats_systems\n"
+    )
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_stage_7_collects_shared_statistics_with_a_system_that_does_not_defer():
+    dirs = {"mt_text": "s_hf", "aed_st_mt": "s_st_mt", "pre": "s_st_mt", "aed_st": "s_st"}
+    # the deferring system comes first, but its statistics dir is the one of aed_st_mt, which
+    # stage 7 can build: stage 7 collects it with aed_st_mt; pre finds it done when it trains
+    assert _stats_systems("mt_text pre aed_st_mt aed_st", {"pre"}, dirs) == [
+        "mt_text", "aed_st_mt", "aed_st"
+    ]  # fmt: skip
+    # alone, the deferring system is left to collect its statistics when it trains
+    assert _stats_systems("mt_text pre", {"pre"}, dirs) == ["mt_text"]

@@ -7,12 +7,16 @@ ST + MT + external MT, CTC/attention, RNN-T) run in the slow test."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
+import zipfile
 
 import pytest
 import yaml
 
 from espnet_ext.pipeline.datadir import read_map
+from espnet_ext.pipeline.systems import load_systems
 from espnet_ext.scoring.results import load_results, parse_markdown_table
 from tests.recipes.recipe_runner import copy_recipe, run_recipe
 
@@ -34,6 +38,9 @@ def _run(root, systems):
         yaml.safe_dump({"beam_size": 1, "maxlenratio": 0.3})
     )
     (conf / "decode_discrete_rnnt.yaml").write_text(yaml.safe_dump({"beam_size": 1}))
+    (conf / "decode_mt_text.yaml").write_text(
+        yaml.safe_dump({"beam_size": 1, "batch_size": 32, "max_new_tokens": 20})
+    )
     run_recipe(
         recipe,
         ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
@@ -53,7 +60,9 @@ def _check_rows(recipe, systems):
     rows = {(r["system"], r["test_set"]): r for r in load_results(recipe / "exp")}
     for system in systems:
         row = rows[(system, TEST_SET)]
-        assert row["metric"] == "bleu" and row["task"] == "discrete", row
+        # the recipe's own text model (task hf_mt) decodes the test set's source transcripts
+        task = "hf_mt" if system == "mt_text" else "discrete"
+        assert row["metric"] == "bleu" and row["task"] == task, row
         assert isinstance(row["bleu"], float) and math.isfinite(row["bleu"]) and row["bleu"] >= 0
         assert row["n_sentences"] == 30 and row["rtf"] > 0, row
     table = parse_markdown_table((recipe / "exp" / "RESULTS.md").read_text())
@@ -66,7 +75,7 @@ def _check_training_data(recipe, systems):
     """Each system trained on its variant's data dir, with the statistics of that variant."""
     data = recipe / "dump" / "units" / UNITS_TAG / "data"
     for system in systems:
-        variant = "st" + system.split("_st", 1)[1]  # <family>_<variant>
+        variant = load_systems(recipe / "conf" / "systems.yaml")[system].data_variant
         config = yaml.safe_load((recipe / "exp" / system / "config.yaml").read_text())
         train = {name: path for path, name, _ in config["train_data_path_and_name_and_type"]}
         assert train["src_text"] == f"dump/units/{UNITS_TAG}/data/{TRAIN}.{variant}/src"
@@ -125,11 +134,15 @@ def test_decoding_reads_the_units_of_the_test_set(recipe):
 def test_packed_system_translates_like_stage_11(recipe, tmp_path):
     """The pack (model + k-means codebook + joint vocabulary) turns the test set's audio into
     units itself; its translations equal what stage 11 decoded from the dumped units."""
+    _check_pack_translates(recipe, CI_SYSTEMS, tmp_path)
+
+
+def _check_pack_translates(recipe, systems, tmp_path):
     from espnet_ext import Translator
 
     wavs = read_map(recipe / "dump" / "raw" / TEST_SET / "wav.scp")
     utts = sorted(wavs)[:2]
-    for system in CI_SYSTEMS:
+    for system in systems:
         decoded = read_map(next((recipe / "exp" / system).glob(f"decode_*/{TEST_SET}")) / "text")
         translator = Translator.from_pack(
             recipe / "exp" / system / "packed" / f"{system}.zip", vad=None,
@@ -145,3 +158,88 @@ def test_external_mt_ctc_attention_and_rnnt_systems(tmp_path_factory):
     _check_rows(recipe, SLOW_SYSTEMS)
     _check_training_data(recipe, SLOW_SYSTEMS)
     _check_decoding(recipe, SLOW_SYSTEMS)
+
+
+PRETRAINED_SYSTEMS = ("mt_text", "aed_st_mt_pretrained")
+
+
+def _transferred_counts(train_log: str) -> tuple[int, int, int]:
+    """(source embedding, target embedding, output layer) rows hf_seq2seq copied, from train.log."""
+    enc = re.search(r"hf_model encoder: (\d+) of \d+ source embedding rows", train_log)
+    dec = re.search(r"hf_model decoder: (\d+) target embedding and (\d+) output rows", train_log)
+    assert enc and dec, "train.log does not report the transferred rows"
+    return int(enc.group(1)), int(dec.group(1)), int(dec.group(2))
+
+
+@pytest.mark.slow
+def test_aed_from_the_recipes_own_text_model(tmp_path_factory, monkeypatch):
+    """mt_text (task hf_mt) trains on the corpus text and is exported to exp/mt_text/hf_model;
+    aed_st_mt_pretrained (conf/mini/discrete_aed_pretrained.yaml) starts from it: every text piece
+    of the joint vocabulary and every target piece gets mt_text's row, the transformer layers are
+    mt_text's, and the statistics wait for mt_text (stage 7 has no other st_mt system)."""
+    import torch
+    from safetensors.torch import load_file
+
+    recipe = _run(tmp_path_factory.mktemp("discrete_recipe_pretrained"), PRETRAINED_SYSTEMS)
+    exp = recipe / "exp"
+    _check_rows(recipe, PRETRAINED_SYSTEMS)
+    _check_training_data(recipe, PRETRAINED_SYSTEMS[1:])
+    _check_decoding(recipe, PRETRAINED_SYSTEMS[1:])
+
+    log = (recipe / "run.log").read_text()
+    order = [
+        "  mt_text: training (",
+        "  discrete: collecting statistics",
+        "  aed_st_mt_pretrained: training (",
+    ]
+    assert sorted(order, key=log.index) == order
+    assert "aed_st_mt_pretrained: statistics are collected when it trains" in log
+
+    # the rows transferred: the joint vocabulary's text part is stage 5's source model, as is
+    # mt_text's source vocabulary, so every text piece (and <unk>, <sos/eos>) is copied; no unit
+    # piece is; on the target side every piece of the shared target list is
+    joint = (recipe / "dump/units" / UNITS_TAG / "joint/tokens.txt").read_text().split()
+    src_pieces = [
+        t
+        for t in next((recipe / "data/token_list").glob(f"{TRAIN}/src_*/tokens.txt"))
+        .read_text()
+        .split()
+        if t not in ("<blank>", "<unk>", "<sos/eos>")
+    ]
+    tgt_list = (
+        next((recipe / "data/token_list").glob(f"{TRAIN}/tgt_*/tokens.txt")).read_text().split()
+    )
+    assert set(src_pieces) <= set(joint)
+    n_src, n_tgt_in, n_tgt_out = _transferred_counts(
+        (exp / "aed_st_mt_pretrained" / "train.log").read_text()
+    )
+    print(f"transferred rows: source {n_src} of {len(joint)} (text pieces {len(src_pieces)}), "
+          f"target embedding {n_tgt_in} and output {n_tgt_out} of {len(tgt_list)}")  # fmt: skip
+    assert n_src == len(src_pieces) + 2
+    assert n_tgt_in == n_tgt_out == len(tgt_list) - 1  # all but <blank>
+
+    # the transformer layers started from mt_text's: after 3 warm-up steps (learning rate about
+    # 5e-6) the trained checkpoint is still within Adam's few-step reach of the exported weights,
+    # while any re-initialisation would be far off
+    hf = load_file(exp / "mt_text" / "hf_model" / "model.safetensors")
+    trained = torch.load(exp / "aed_st_mt_pretrained" / "1epoch.pth", map_location="cpu")
+    compared = 0
+    for key, value in hf.items():
+        for side in ("encoder", "decoder"):
+            prefix = f"model.{side}.layers."
+            if key.startswith(prefix):
+                ours = trained[f"{side}.stack.layers." + key[len(prefix) :]]
+                assert torch.allclose(ours, value, atol=1e-4), key
+                compared += 1
+    assert compared > 20
+
+    # the pack names the exported model its config loads by path and translates audio as stage 11
+    # decoded the dumped units. Without --self-contained a pack keeps a local pretrained model's
+    # path as the config wrote it (relative to the recipe dir), so it is loaded from there
+    pack = exp / "aed_st_mt_pretrained" / "packed" / "aed_st_mt_pretrained.zip"
+    with zipfile.ZipFile(pack) as z:
+        meta = json.loads(z.read("meta.json"))
+    hf_model = str((exp / "mt_text" / "hf_model").resolve())
+    assert {p["local_path"] for p in meta["pretrained"]} == {hf_model}
+    monkeypatch.chdir(recipe)
+    _check_pack_translates(recipe, ["aed_st_mt_pretrained"], tmp_path_factory.mktemp("cache"))

@@ -223,11 +223,15 @@ if [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
     esac
 fi
 
-# the first selected system of each (task, data variant), in training order: statistics are
-# collected once per pair and follow that system's frontend
+# the first selected system of each (task, data variant), in training order, among those whose
+# statistics stage 7 can collect: statistics are collected once per pair and follow that system's
+# frontend. A system whose model loads trained systems (stats_at_training: its task's flag or its
+# needs) is left out; when no other system shares its statistics dir, it collects them itself
+# right before it trains (train_system)
 stats_systems() {
     local s d seen=" "
     for s in ${all_systems}; do
+        [ "$(field "${s}" stats_at_training)" = True ] && continue
         d=$(stats_dir "${s}")
         case "${seen}" in *" ${d} "*) ;; *) seen+="${d} "; echo "${s}" ;; esac
     done
@@ -275,12 +279,21 @@ collect_stats() {
 
 if [ ${stage} -le 7 ] && [ ${stop_stage} -ge 7 ]; then
     begin_stage 7 "shape and normalisation statistics -> ${expdir}/stats_<task>[_<data variant>]_${train_dump_set}"
-    for system in $(stats_systems); do
+    _said=" "
+    for system in ${all_systems}; do
+        [ "$(field "${system}" stats_at_training)" = True ] || continue
         task=$(field "${system}" task)
         if [ "$(task_field "${task}" stats_at_training)" = True ]; then
+            # one line per task whose every model loads trained systems
+            case "${_said}" in *" ${task} "*) continue ;; esac
+            _said+="${task} "
             log "  ${task}: statistics are collected when its first system trains (its model loads trained systems)"
-            continue
+        else
+            log "  ${system}: statistics are collected when it trains, unless another system collects them here (its model loads $(echo $(field "${system}" needs)))"
         fi
+    done
+    for system in $(stats_systems); do
+        task=$(field "${system}" task)
         if [ "$(task_field "${task}" assembled)" = True ]; then
             log "  ${task}: no statistics (its systems are assembled from trained systems)"
             continue
@@ -316,7 +329,7 @@ train_system() {
         finish_system "${system}" "${task}" "${exp}"
         return 0
     fi
-    if [ "$(task_field "${task}" stats_at_training)" = True ]; then collect_stats "${system}"; fi
+    if [ "$(field "${system}" stats_at_training)" = True ]; then collect_stats "${system}"; fi
     need "${stats}/.done" 7
     init_from=$(field "${system}" init_from)
     if [ -n "${init_from}" ]; then
