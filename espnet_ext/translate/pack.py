@@ -30,9 +30,10 @@ experiment's checkpoints: weights it names by path follow the rule for weight fi
 
 Directories, weight files (``.pth .pt .ckpt .bin .safetensors``) and
 entries whose key ends in ``name_or_path``, ``path_or_url`` or ``model_tag`` are pretrained
-models: by default only recorded in ``meta.json`` (``pretrained``: the name, or the local path
-with a warning that the pack needs it), with ``self_contained`` copied into the archive (a hub
-name is copied from the local Hugging Face cache it was loaded from).
+models: by default only recorded in ``meta.json`` (``pretrained``: the name, or the local path,
+which the packed config names by its absolute path, with a warning that the pack needs it), with
+``self_contained`` copied into the archive (a hub name is copied from the local Hugging Face cache
+it was loaded from).
 """
 
 from __future__ import annotations
@@ -306,6 +307,9 @@ class _ConfigPacker:
                     entry["packed"] = _add_tree(local, f"{prefix}models/{dotted}", self.members)
                     _set(config, key)(entry["packed"])
                 else:
+                    # a relative path would only resolve from the recipe dir; the absolute one
+                    # works from anywhere on this machine (or a shared file system)
+                    _set(config, key)(str(local))
                     logger.warning(
                         "%s = %s is a local pretrained model, not packed (use --self-contained); "
                         "the pack needs it at this path",

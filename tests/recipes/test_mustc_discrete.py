@@ -234,12 +234,12 @@ def test_aed_from_the_recipes_own_text_model(tmp_path_factory, monkeypatch):
     assert compared > 20
 
     # the pack names the exported model its config loads by path and translates audio as stage 11
-    # decoded the dumped units. Without --self-contained a pack keeps a local pretrained model's
-    # path as the config wrote it (relative to the recipe dir), so it is loaded from there
+    # decoded the dumped units. Without --self-contained a pack names a local pretrained model by
+    # its absolute path, so it translates from any directory
     pack = exp / "aed_st_mt_pretrained" / "packed" / "aed_st_mt_pretrained.zip"
     with zipfile.ZipFile(pack) as z:
         meta = json.loads(z.read("meta.json"))
     hf_model = str((exp / "mt_text" / "hf_model").resolve())
     assert {p["local_path"] for p in meta["pretrained"]} == {hf_model}
-    monkeypatch.chdir(recipe)
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
     _check_pack_translates(recipe, ["aed_st_mt_pretrained"], tmp_path_factory.mktemp("cache"))
