@@ -63,29 +63,41 @@ def prepare_work_dir(work: Path) -> Path:
 
 
 def step_time(train_log: Path) -> dict:
-    """Mean ``train_time`` (seconds a batch) over the epochs of an ESPnet training log."""
-    pattern = re.compile(r"\[train\].*?train_time=([0-9.e+-]+).*?total_count=(\d+)")
-    times, counts = [], []
+    """Mean ``train_time`` (seconds a batch) over the epochs of an ESPnet training log.
+
+    A resumed run starts a new log, so the mean covers the epochs in this log; ``epochs`` and
+    ``steps`` are the totals since the start of training (ESPnet's epoch number and
+    ``total_count``)."""
+    pattern = re.compile(
+        r"(\d+)epoch results: \[train\].*?train_time=([0-9.e+-]+).*?total_count=(\d+)"
+    )
+    epochs, times, counts = [], [], []
     for line in train_log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if "epoch results:" not in line:
-            continue
         m = pattern.search(line)
         if m:
-            times.append(float(m.group(1)))
-            counts.append(int(m.group(2)))
+            epochs.append(int(m.group(1)))
+            times.append(float(m.group(2)))
+            counts.append(int(m.group(3)))
     if not times:
-        return {"step_seconds": None, "epochs": 0, "steps": 0}
-    # total_count counts batches since the start of training
-    steps = [counts[0]] + [b - a for a, b in zip(counts, counts[1:])]
+        return {"step_seconds": None, "epochs": 0, "steps": 0, "epochs_timed": 0}
+    # batches of each logged epoch: total_count differences (the first from its epoch's share)
+    first = counts[0] // epochs[0]
+    steps = [first] + [b - a for a, b in zip(counts, counts[1:])]
     mean = sum(t * n for t, n in zip(times, steps)) / max(sum(steps), 1)
-    return {"step_seconds": round(mean, 4), "epochs": len(times), "steps": counts[-1]}
+    return {
+        "step_seconds": round(mean, 4),
+        "epochs": epochs[-1],
+        "steps": counts[-1],
+        "epochs_timed": len(times),
+    }
 
 
 def describe(config: Path) -> dict:
     import yaml
 
     conf = yaml.safe_load(config.read_text(encoding="utf-8"))
-    out = {}
+    # the schedule this run used (its --train_args are in the saved config)
+    out = {"max_epoch": conf.get("max_epoch")}
     if "connector" in conf:
         out.update(
             connector=conf["connector"],
@@ -100,7 +112,12 @@ def describe(config: Path) -> dict:
 
 
 def collect(
-    recipe: Path, corpus_root: Path, size: str, run_seconds: float | None, argv: list[str]
+    recipe: Path,
+    corpus_root: Path,
+    size: str,
+    run_seconds: float | None,
+    argv: list[str],
+    note: str = "",
 ) -> dict:
     exp = recipe / "exp"
     rows = {r["system"]: r for r in load_results(exp) if r["test_set"] == TEST_SET}
@@ -146,6 +163,7 @@ def collect(
             "load_average": os.getloadavg(),
         },
         "run_seconds": run_seconds,
+        "note": note,
         "stage_seconds": stage_seconds,
         "systems": systems,
     }
@@ -170,6 +188,9 @@ def main() -> None:
     )
     p.add_argument("--collect-only", action="store_true", help="only read the finished run")
     p.add_argument("--out", type=Path, default=None, help="default bench/results/...json")
+    p.add_argument(
+        "--note", default="", help="free text kept in the results (e.g. how it was run)"
+    )
     args = p.parse_args()
     recipe = prepare_work_dir(args.work_dir.resolve())
     run_seconds = None
@@ -192,8 +213,13 @@ def main() -> None:
         if args.stop_stage < 13:
             return
     out = args.out or ROOT / "bench" / "results" / f"connectors_how2_{args.mini_size}.json"
-    result = collect(recipe, args.corpus_root, args.mini_size, run_seconds, sys.argv[1:])
+    result = collect(
+        recipe, args.corpus_root, args.mini_size, run_seconds, sys.argv[1:], args.note
+    )
     write_text_atomic(out, json.dumps(result, indent=1) + "\n")
+    plot = recipe / "exp" / "bleu_by_duration.png"  # stage 13's hook (local/score_by_duration.sh)
+    if plot.exists():
+        shutil.copy2(plot, out.with_name(out.stem + "_by_duration.png"))
     print(json.dumps({k: v for k, v in result.items() if k != "systems"}, indent=1))
     for name, s in result["systems"].items():
         score = s["bleu"] if s["metric"] == "bleu" else s["wer"]
