@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.fixtures.discrete import sentences, translate
 
@@ -58,3 +59,26 @@ def toy_corpus(tmp_path_factory) -> ToyCorpus:
     return ToyCorpus(
         root, data, root / "src_bpe", root / "tgt_bpe", root / "unit_bpe", root / "joint"
     )
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module (tiny models: threads only add overhead, and CI machines are
+    shared)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def task():
+    """``DiscreteSTTask`` with this package's classes registered."""
+    from espnet_ext.bin import quiet_espnet_import
+    from espnet_ext.registry import register
+
+    quiet_espnet_import()
+    register()
+    from espnet_ext.discrete.task import DiscreteSTTask
+
+    return DiscreteSTTask

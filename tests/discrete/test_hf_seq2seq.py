@@ -20,24 +20,7 @@ from tests.discrete.test_models import batch_of, pair
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def task():
-    from espnet_ext.bin import quiet_espnet_import
-    from espnet_ext.registry import register
-
-    quiet_espnet_import()
-    register()
-    from espnet_ext.discrete.task import DiscreteSTTask
-
-    return DiscreteSTTask
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def pretrained_vocab(toy_corpus) -> list[str]:

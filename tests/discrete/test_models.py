@@ -55,25 +55,8 @@ FAMILIES = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # tiny models: threads only add overhead, and CI machines are shared
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def task():
-    from espnet_ext.bin import quiet_espnet_import
-    from espnet_ext.registry import register
-
-    quiet_espnet_import()
-    register()
-    from espnet_ext.discrete.task import DiscreteSTTask
-
-    return DiscreteSTTask
+# tiny models: threads only add overhead, and CI machines are shared
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def build_args(task, toy_corpus, tmp_path, family: str):
