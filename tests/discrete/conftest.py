@@ -82,3 +82,16 @@ def task():
     from espnet_ext.discrete.task import DiscreteSTTask
 
     return DiscreteSTTask
+
+
+def task_args(task, toy_corpus: ToyCorpus, tmp_path: Path, conf: dict):
+    """The task's parsed arguments for a model config on the toy corpus's vocabularies."""
+    import yaml
+
+    (tmp_path / "conf.yaml").write_text(yaml.safe_dump(conf))
+    return task.get_parser().parse_args(
+        ["--config", str(tmp_path / "conf.yaml"), "--output_dir", str(tmp_path / "exp"),
+         "--token_type", "bpe", "--token_list", str(toy_corpus.tgt_bpe / "tokens.txt"),
+         "--bpemodel", str(toy_corpus.tgt_bpe / "bpe.model"),
+         "--src_token_type", "word", "--src_token_list", str(toy_corpus.joint / "tokens.txt")]
+    )  # fmt: skip

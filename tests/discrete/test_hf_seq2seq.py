@@ -15,6 +15,7 @@ import torch
 import yaml
 
 from espnet_ext.discrete.vocab import JointVocab, read_token_list
+from tests.discrete.conftest import task_args
 from tests.discrete.test_models import batch_of, pair
 
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
@@ -152,25 +153,7 @@ def build_args(task, toy_corpus, tmp_path, name_or_path, init="xavier_uniform"):
         "model_conf": {"ctc_weight": 0.0},
         "init": init,
     }
-    (tmp_path / "conf.yaml").write_text(yaml.safe_dump(conf))
-    return task.get_parser().parse_args(
-        [
-            "--config",
-            str(tmp_path / "conf.yaml"),
-            "--output_dir",
-            str(tmp_path / "exp"),
-            "--token_type",
-            "bpe",
-            "--token_list",
-            str(toy_corpus.tgt_bpe / "tokens.txt"),
-            "--bpemodel",
-            str(toy_corpus.tgt_bpe / "bpe.model"),
-            "--src_token_type",
-            "word",
-            "--src_token_list",
-            str(toy_corpus.joint / "tokens.txt"),
-        ]
-    )
+    return task_args(task, toy_corpus, tmp_path, conf)
 
 
 @pytest.mark.parametrize("init", ["xavier_uniform", "chainer"])

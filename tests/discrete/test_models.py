@@ -14,6 +14,7 @@ import yaml
 
 from espnet_ext.discrete.vocab import JointVocab
 from espnet_ext.pipeline.datadir import read_map
+from tests.discrete.conftest import task_args
 
 ENCODER = {
     "output_size": 32,
@@ -67,26 +68,7 @@ def build_args(task, toy_corpus, tmp_path, family: str):
         "encoder_conf": ENCODER,
         **FAMILIES[family],
     }
-    (tmp_path / "conf.yaml").write_text(yaml.safe_dump(conf))
-    args = task.get_parser().parse_args(
-        [
-            "--config",
-            str(tmp_path / "conf.yaml"),
-            "--output_dir",
-            str(tmp_path / "exp"),
-            "--token_type",
-            "bpe",
-            "--token_list",
-            str(toy_corpus.tgt_bpe / "tokens.txt"),
-            "--bpemodel",
-            str(toy_corpus.tgt_bpe / "bpe.model"),
-            "--src_token_type",
-            "word",
-            "--src_token_list",
-            str(toy_corpus.joint / "tokens.txt"),
-        ]
-    )
-    return args
+    return task_args(task, toy_corpus, tmp_path, conf)
 
 
 def pair(toy_corpus, utt="spk-0000007"):
