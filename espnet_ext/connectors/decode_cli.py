@@ -7,21 +7,9 @@ from __future__ import annotations
 
 
 def generate_parser(description: str, input_example: str, batch_size: int, num_workers: int):
-    from espnet2.utils import config_argparse
-    from espnet2.utils.types import str2triple_str
+    from espnet_ext.cli_types import decoder_parser
 
-    p = config_argparse.ArgumentParser(description=description)
-    p.add_argument("--train_config", required=True, help="the experiment's config.yaml")
-    p.add_argument("--model_file", required=True, help="checkpoint, e.g. valid.acc.ave.pth")
-    p.add_argument(
-        "--data_path_and_name_and_type",
-        type=str2triple_str,
-        action="append",
-        required=True,
-        help=f"e.g. {input_example}",
-    )
-    p.add_argument("--key_file", default=None, help="decode only these utterance ids")
-    p.add_argument("--output_dir", required=True, help="writes text and rtf.json here")
+    p = decoder_parser(description, input_example)
     p.add_argument("--beam_size", type=int, default=4, help="beams of the MT model's generate")
     p.add_argument("--batch_size", type=int, default=batch_size, help="inputs decoded together")
     p.add_argument("--max_new_tokens", type=int, default=256, help="longest output in tokens")

@@ -15,22 +15,9 @@ SHARED = (
 def search_parser(description: str, what: str, input_example: str, batch_size: int):
     """A parser with the options of :data:`SHARED` (and ``--log_level``); ``what`` names an input
     unit in the help texts ("utterances", "sentences")."""
-    from espnet2.utils import config_argparse
+    from espnet_ext.cli_types import decoder_parser, str2bool
 
-    from espnet_ext.cli_types import data_triple, str2bool
-
-    p = config_argparse.ArgumentParser(description=description)
-    p.add_argument("--train_config", required=True, help="the experiment's config.yaml")
-    p.add_argument("--model_file", required=True, help="its weights, e.g. valid.acc.ave.pth")
-    p.add_argument(
-        "--data_path_and_name_and_type",
-        type=data_triple,
-        action="append",
-        required=True,
-        help=f"input data, e.g. {input_example}",
-    )
-    p.add_argument("--key_file", default=None, help=f"decode only these {what}' ids")
-    p.add_argument("--output_dir", required=True, help="writes text and rtf.json here")
+    p = decoder_parser(description, input_example)
     p.add_argument("--batch_size", type=int, default=batch_size, help=f"{what} decoded together")
     p.add_argument("--beam_size", type=int, default=1, help="1 = greedy search")
     p.add_argument("--max_new_tokens", type=int, default=256, help="tokens per output at most")

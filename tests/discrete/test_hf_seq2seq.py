@@ -19,6 +19,17 @@ from tests.discrete.conftest import task_args
 from tests.discrete.test_models import batch_of, pair
 
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
+# the transformer stacks of every tiny pretrained model here (vocabularies differ)
+TINY_STACKS = dict(
+    d_model=16,
+    encoder_layers=2,
+    decoder_layers=1,
+    encoder_attention_heads=2,
+    decoder_attention_heads=2,
+    encoder_ffn_dim=32,
+    decoder_ffn_dim=32,
+    max_position_embeddings=512,
+)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -54,14 +65,7 @@ def save_pretrained(kind: str, vocab: list[str], out_dir) -> torch.nn.Module:
     )
     sizes = dict(
         vocab_size=len(vocab),
-        d_model=16,
-        encoder_layers=2,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=512,
+        **TINY_STACKS,
         scale_embedding=True,
         bos_token_id=0,
         pad_token_id=1,
@@ -113,14 +117,7 @@ def recipe_marian(toy_corpus, out_dir) -> Pretrained:
         len(tgt),
         pad_token_id=src["<pad>"],
         eos_token_id=src["</s>"],
-        d_model=16,
-        encoder_layers=2,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=512,
+        **TINY_STACKS,
     )
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
