@@ -141,9 +141,9 @@ def poll_until(condition, proc, launcher, timeout=600.0) -> bool:
     raise TimeoutError(f"the training run neither reached the kill point nor ended in {timeout} s")
 
 
-def stale_manifest_window(exp: Path) -> bool:
+def stale_manifest_window(exp: Path, earlier: set[str]) -> bool:
     """A manifest write is in progress while checkpoint.pth already differs from its entry."""
-    if not any(exp.glob(".checksums.sha256.*.tmp")):
+    if not new_temporary(exp, ".checksums.sha256.*.tmp", earlier):
         return False
     entry = CheckpointDir(exp).read_manifest().get(CHECKPOINT)
     try:
@@ -152,7 +152,12 @@ def stale_manifest_window(exp: Path) -> bool:
         return False
 
 
-def kill_point(kind: str, exp: Path, log: Path, rng: random.Random):
+def new_temporary(exp: Path, pattern: str, earlier: set[str]) -> bool:
+    """A temporary file of this run: one a killed earlier run left behind does not count."""
+    return any(p.name not in earlier for p in exp.glob(pattern))
+
+
+def kill_point(kind: str, exp: Path, log: Path, rng: random.Random, earlier: set[str]):
     if kind == "random":
         starts, delay = rng.choice([1, 2, 3]), rng.uniform(0.0, 0.4)
 
@@ -163,10 +168,12 @@ def kill_point(kind: str, exp: Path, log: Path, rng: random.Random):
 
         return reached, delay
     if kind == "checkpoint_write":
-        return (lambda: any(exp.glob(".checkpoint.pth.*.tmp"))), rng.uniform(0, SLOW_FSYNC_S / 2)
+        condition = lambda: new_temporary(exp, ".checkpoint.pth.*.tmp", earlier)  # noqa: E731
+        return condition, rng.uniform(0, SLOW_FSYNC_S / 2)
     if kind == "epoch_file_write":
-        return (lambda: any(exp.glob(".*epoch.pth.*.tmp"))), rng.uniform(0, SLOW_FSYNC_S / 2)
-    return (lambda: stale_manifest_window(exp)), 0.0
+        condition = lambda: new_temporary(exp, ".*epoch.pth.*.tmp", earlier)  # noqa: E731
+        return condition, rng.uniform(0, SLOW_FSYNC_S / 2)
+    return (lambda: stale_manifest_window(exp, earlier)), 0.0
 
 
 def check_resume_log(text: str, before: dict, run: str) -> tuple[str | None, int]:
@@ -212,13 +219,15 @@ def check_final_directory(exp: Path) -> None:
     assert all((model[k] == states["model"][k]).all() for k in model)
 
 
-def finish_run(proc, launcher, kind, exp: Path, log: Path, rng: random.Random, run: str) -> None:
+def finish_run(
+    proc, launcher, kind, exp: Path, log: Path, rng: random.Random, run: str, earlier: set[str]
+) -> None:
     """Let the final run (``kind`` None) finish; kill the others at their kill point."""
     if kind is None:
         rc = launcher.wait(proc, 600)
         assert rc == 0, f"{run}: failed (rc={rc}):\n{log.read_text()[-3000:]}"
         return
-    condition, delay = kill_point(kind, exp, log, rng)
+    condition, delay = kill_point(kind, exp, log, rng, earlier)
     reached = poll_until(condition, proc, launcher)
     assert reached, f"{run}: ended before its kill point:\n{log.read_text()[-3000:]}"
     time.sleep(delay)
@@ -238,9 +247,12 @@ def kill_and_resume(tmp_path: Path, launcher, seed: int) -> dict:
     t0 = time.monotonic()
     for i, kind in enumerate([*kills, None]):
         log = tmp_path / f"run{i}.log"
+        # A kill inside a write leaves its temporary file until the next run cleans up; the
+        # write-kill points must wait for a file of the new run, not fire on that one at start.
+        earlier = {p.name for p in exp.glob(".*")} if exp.exists() else set()
         proc = launcher.start(argv, log, SLOW_FILES.get(kind))
         try:
-            finish_run(proc, launcher, kind, exp, log, rng, f"run {i} ({kind})")
+            finish_run(proc, launcher, kind, exp, log, rng, f"run {i} ({kind})", earlier)
         finally:  # a failed check must not leave the run going
             if launcher.alive(proc):
                 launcher.kill_and_wait(proc)
@@ -259,7 +271,9 @@ def kill_and_resume(tmp_path: Path, launcher, seed: int) -> dict:
             after = snapshot(exp)
             assert after[CHECKPOINT][1] is False and after[CHECKPOINT][2] is not None, after
         if kind == "checkpoint_write":
-            assert any(exp.glob(".checkpoint.pth.*.tmp")), "the kill missed the checkpoint write"
+            assert new_temporary(
+                exp, ".checkpoint.pth.*.tmp", earlier
+            ), "the kill missed the checkpoint write"
         before = snapshot(exp)
         if "restoring it from the checkpoint" in text:
             stats["restored_epoch_files"] = stats.get("restored_epoch_files", 0) + 1
