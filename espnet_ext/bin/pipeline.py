@@ -111,7 +111,12 @@ def _task_data(args) -> None:
         if args.split
         else "--data_path_and_name_and_type"
     )
-    print(" ".join(f"{option} {args.dir}/{f},{name},{loader}" for f, name, loader in files))
+    optional = [] if args.inputs_only else task.optional_files(args.dir, **_langs(args))
+    print(
+        " ".join(
+            f"{option} {args.dir}/{f},{name},{loader}" for f, name, loader in files + optional
+        )
+    )
     if args.shapes:
         print(
             " ".join(

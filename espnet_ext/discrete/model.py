@@ -19,6 +19,18 @@ always; ``ctc_upsample_ratio: r`` turns every encoder frame into ``r`` frames (a
 producing ``r * D`` values, reshaped) in front of the CTC and transducer branches only. CTC uses
 ``zero_infinity``, so an example whose target still does not fit contributes no gradient instead of
 an infinite loss.
+
+Hierarchical encoder (the paper's CTC models, as ESPnet-ST-v2's CTC ST): with ``hier_encoder`` the
+encoder becomes a lower encoder, trained with a CTC loss toward the *source* transcript over the
+joint vocabulary (``src_ctc``, data ``src_transcript``: the source text's pieces, not repeated),
+and an upper encoder stacked on it, whose output feeds the target-side losses above::
+
+    loss = (1 - src_ctc_weight) * target loss + src_ctc_weight * source CTC loss
+
+A ``hier_encoder`` with ``src_ctc_weight: 0`` is just a deeper encoder. ``encode`` returns the
+upper encoder's output (decoding is unchanged); ``encode_with_intermediate`` also returns the
+lower one. A batch without ``src_transcript`` (decoding, data dirs made before the file existed)
+skips the source term outside training; training with ``src_ctc_weight > 0`` requires it.
 """
 
 from __future__ import annotations
@@ -62,6 +74,39 @@ class FrameUpsampler(torch.nn.Module):
         return self.proj(xs).view(b, t * self.ratio, d), lens * self.ratio
 
 
+def _run_encoder(encoder: AbsEncoder, xs: torch.Tensor, lens: torch.Tensor):
+    out, out_lens, _ = encoder(xs, lens)
+    if isinstance(out, tuple):  # encoders with intermediate CTC outputs
+        out = out[0]
+    return out, out_lens
+
+
+def _check_src_ctc(
+    weight: float, hier_encoder: AbsEncoder | None, src_ctc: CTC | None, src_vocab_size: int
+) -> None:
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(
+            f"src_ctc_weight must be in [0, 1) (1 would leave the target side untrained), "
+            f"got {weight}"
+        )
+    if weight == 0.0:
+        return
+    if hier_encoder is None:
+        raise ValueError(
+            f"src_ctc_weight={weight} needs a hier_encoder: the source CTC trains the lower "
+            "encoder, and the target losses read an upper encoder stacked on it (set "
+            "hier_encoder / hier_encoder_conf, or src_ctc_weight: 0)"
+        )
+    if src_ctc is None:
+        raise ValueError(f"src_ctc_weight={weight} needs a source CTC module (src_ctc)")
+    odim = src_ctc.ctc_lo.out_features
+    if src_vocab_size and odim != src_vocab_size:
+        raise ValueError(
+            f"src_ctc predicts {odim} classes but the joint source vocabulary has "
+            f"{src_vocab_size} tokens"
+        )
+
+
 class ESPnetDiscreteSTModel(AbsESPnetModel):
     """Hard parameter sharing ST/MT model over a joint (units + text) source vocabulary.
 
@@ -78,6 +123,11 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         joint_network: transducer joint network (needed with a ``TransducerDecoder``).
         ctc_weight: weight of the CTC loss (see the module docstring).
         ctc_upsample_ratio: frames per encoder frame in front of CTC / transducer (1: none).
+        hier_encoder: upper encoder stacked on ``encoder`` (input size = its output size), or
+            None.
+        src_ctc: CTC over the joint source vocabulary on the lower encoder's output (needed when
+            ``src_ctc_weight > 0``).
+        src_ctc_weight: weight of the source CTC loss, in [0, 1); > 0 needs ``hier_encoder``.
     """
 
     @typechecked
@@ -91,10 +141,13 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         decoder: AbsDecoder | None,
         ctc: CTC | None,
         joint_network: torch.nn.Module | None = None,
+        hier_encoder: AbsEncoder | None = None,
+        src_ctc: CTC | None = None,
         src_vocab_size: int = 0,
         src_token_list: tuple[str, ...] | list[str] = (),
         ctc_weight: float = 0.0,
         ctc_upsample_ratio: int = 1,
+        src_ctc_weight: float = 0.0,
         ignore_id: int = -1,
         lsm_weight: float = 0.0,
         length_normalized_loss: bool = False,
@@ -128,6 +181,7 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
             self.architecture = "ctc_att" if ctc_weight > 0 else "aed"
         if ctc_weight > 0 and ctc is None:
             raise ValueError(f"ctc_weight={ctc_weight} needs a CTC module")
+        _check_src_ctc(src_ctc_weight, hier_encoder, src_ctc, src_vocab_size)
         self.vocab_size = vocab_size
         self.src_vocab_size = src_vocab_size
         self.sos = self.eos = vocab_size - 1
@@ -138,10 +192,13 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         self.src_token_list = list(src_token_list)
         self.frontend = frontend
         self.encoder = encoder
+        self.hier_encoder = hier_encoder
         self.postencoder = postencoder
         self.decoder = decoder
         self.joint_network = joint_network
         self.ctc = ctc if (ctc_weight > 0 or self.architecture == "ctc") else None
+        self.src_ctc_weight = src_ctc_weight
+        self.src_ctc = src_ctc if src_ctc_weight > 0 else None
         self.upsampler = (
             FrameUpsampler(self._enc_size(), ctc_upsample_ratio)
             if ctc_upsample_ratio > 1
@@ -161,11 +218,9 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         self.extract_feats_in_collect_stats = extract_feats_in_collect_stats
 
     def _enc_size(self) -> int:
-        return (
-            self.postencoder.output_size()
-            if self.postencoder is not None
-            else self.encoder.output_size()
-        )
+        for module in (self.postencoder, self.hier_encoder, self.encoder):
+            if module is not None:
+                return module.output_size()
 
     # encoder ----------------------------------------------------------------------------------
     def _embed(self, src_text: torch.Tensor, src_text_lengths: torch.Tensor):
@@ -179,14 +234,24 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
     def encode(
         self, src_text: torch.Tensor, src_text_lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Joint-vocabulary ids (B, T) long, lengths (B,) -> encoder output (B, T', D), lengths (B,)."""
+        """Joint-vocabulary ids (B, T) long, lengths (B,) -> encoder output (B, T', D) and lengths
+        (B,); with a ``hier_encoder``, the upper encoder's output."""
+        enc, enc_lens, _, _ = self.encode_with_intermediate(src_text, src_text_lengths)
+        return enc, enc_lens
+
+    def encode_with_intermediate(
+        self, src_text: torch.Tensor, src_text_lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`encode`'s output and lengths, then the lower encoder's (what ``src_ctc`` reads;
+        without a ``hier_encoder``, the encoder's output before the post-encoder)."""
         feats, lens = self._embed(src_text, src_text_lengths)
-        enc, enc_lens, _ = self.encoder(feats, lens)
-        if isinstance(enc, tuple):  # encoders with intermediate CTC outputs
-            enc = enc[0]
+        low, low_lens = _run_encoder(self.encoder, feats, lens)
+        enc, enc_lens = low, low_lens
+        if self.hier_encoder is not None:
+            enc, enc_lens = _run_encoder(self.hier_encoder, low, low_lens)
         if self.postencoder is not None:
             enc, enc_lens = self.postencoder(enc, enc_lens)
-        return enc, enc_lens
+        return enc, enc_lens, low, low_lens
 
     def alignment_frames(
         self, enc: torch.Tensor, enc_lens: torch.Tensor
@@ -203,15 +268,19 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         text_lengths: torch.Tensor,
         src_text: torch.Tensor,
         src_text_lengths: torch.Tensor,
+        src_transcript: torch.Tensor | None = None,
+        src_transcript_lengths: torch.Tensor | None = None,
         **kwargs,
     ):
-        """text: (B, L) target ids padded with -1; src_text: (B, T) joint ids; lengths (B,)."""
+        """text: (B, L) target ids padded with -1; src_text: (B, T) joint ids; src_transcript:
+        (B, S) joint ids of the source text (not repeated), padded with -1, optional; lengths (B,).
+        """
         assert (
             text.size(0) == text_lengths.size(0) == src_text.size(0) == src_text_lengths.size(0)
         ), (text.shape, text_lengths.shape, src_text.shape, src_text_lengths.shape)
         batch_size = src_text.size(0)
         text = text[:, : int(text_lengths.max())]
-        enc, enc_lens = self.encode(src_text, src_text_lengths)
+        enc, enc_lens, low, low_lens = self.encode_with_intermediate(src_text, src_text_lengths)
         stats: dict[str, torch.Tensor | float | None] = {}
         loss_ctc = None
         if self.ctc is not None:
@@ -235,6 +304,11 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
                 if loss_ctc is None
                 else (1 - self.ctc_weight) * loss_main + self.ctc_weight * loss_ctc
             )
+        if self.src_ctc is not None:
+            loss_src = self._src_ctc_loss(low, low_lens, src_transcript, src_transcript_lengths)
+            stats["loss_src_ctc"] = None if loss_src is None else loss_src.detach()
+            if loss_src is not None:
+                loss = (1 - self.src_ctc_weight) * loss + self.src_ctc_weight * loss_src
         stats["loss"] = loss.detach()
         loss, stats, weight = force_gatherable((loss, stats, batch_size), loss.device)
         return loss, stats, weight
@@ -256,6 +330,24 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         if not self.training and self.error_calculator is not None:
             bleu = self.error_calculator(self.ctc.argmax(frames).cpu(), ys_pad.cpu(), is_ctc=True)
         return loss, bleu
+
+    def _src_ctc_loss(self, low, low_lens, ys_pad, ys_lens) -> torch.Tensor | None:
+        """Source CTC on the lower encoder's output; None for a batch without transcripts outside
+        training."""
+        if ys_pad is None or ys_lens is None:
+            if self.training:
+                raise ValueError(
+                    f"src_ctc_weight={self.src_ctc_weight}: the training data has no "
+                    "'src_transcript' (the source text's joint-vocabulary pieces, written by "
+                    "espnet_ext.discrete.mtdata); pass --train_data_path_and_name_and_type "
+                    "<data dir>/src_transcript,src_transcript,text or set src_ctc_weight: 0"
+                )
+            return None
+        if ys_pad.size(0) != low.size(0):
+            raise ValueError(
+                f"src_transcript has {ys_pad.size(0)} sequences for {low.size(0)} inputs"
+            )
+        return self.src_ctc(low, low_lens, ys_pad[:, : int(ys_lens.max())], ys_lens)
 
     def _transducer_loss(self, enc, enc_lens, ys_pad, ys_lens):
         import torchaudio

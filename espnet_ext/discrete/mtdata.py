@@ -4,6 +4,8 @@
 Output data dir (read by the discrete task as an MT-style corpus)::
 
     src                       <id> <joint-vocabulary pieces, space separated>
+    src_transcript            <id> <the source text's joint-vocabulary pieces, not repeated K
+                              times> (every kind; the source CTC of a hierarchical encoder)
     text.<tgt_case>.<tgt>     <id> <target text>
     text.<src_case>.<src>     <id> <source text> (reference; not read by training)
     utt2kind                  <id> st | mt | ext
@@ -175,7 +177,15 @@ def make_data(
             _add(src, tgt, ref, kind_of, key, "ext", vocab.encode_text(s), t, s)
     if not src:
         raise ValueError(f"{data_dir}: no example made (skipped: {dict(skipped)})")
+    # every example's source text as joint-vocabulary pieces, not up-sampled (the path of the mt-
+    # inputs with K = 1); encoded once per text, an utterance's st- and mt- examples share it
+    transcript, transcript_of = {}, {}
+    for key, source in ref.items():
+        if source not in transcript_of:
+            transcript_of[source] = " ".join(vocab.encode_text(source, upsample_text=False))
+        transcript[key] = transcript_of[source]
     write_map(out_dir / "src", src)
+    write_map(out_dir / "src_transcript", transcript)
     write_map(out_dir / tgt_text, tgt)
     write_map(out_dir / src_text, ref)
     write_map(out_dir / "utt2kind", kind_of)

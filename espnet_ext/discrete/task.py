@@ -8,6 +8,13 @@ with the target SentencePiece model. On top of MT's choices the task adds ``deco
 :class:`ESPnetDiscreteSTModel`. The registry adds ``encoder: hf_seq2seq`` / ``decoder: hf_seq2seq``
 (:mod:`espnet_ext.discrete.hf_seq2seq`, a pretrained text model's stacks), which also receive the
 source / target token list to map the vocabularies onto the pretrained one.
+
+Hierarchical encoder: ``hier_encoder`` (any of MT's encoders; ``hf_seq2seq`` embeds ids and cannot
+be stacked) with ``hier_encoder_conf`` runs on the encoder's output; ``model_conf:
+src_ctc_weight > 0`` adds a CTC over the joint source vocabulary on the lower encoder's output
+(``src_ctc``, built with ``ctc_conf``), trained toward the optional data ``src_transcript``:
+joint-vocabulary pieces of the source text, tokenised like ``src_text`` (the source tokenizer
+and token list).
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ from espnet2.tasks.mt import MTTask
 from espnet2.torch_utils.initialize import initialize
 from espnet2.train.abs_espnet_model import AbsESPnetModel
 from espnet2.train.class_choices import ClassChoices
+from espnet2.train.preprocessor import MutliTokenizerCommonPreprocessor
 from espnet2.utils.nested_dict_action import NestedDictAction
 
 from espnet_ext.discrete.model import ESPnetDiscreteSTModel
 
 log = logging.getLogger(__name__)
+
+SRC_TRANSCRIPT = "src_transcript"
 
 # MT's frontends, plus ``frontend: none`` for encoders that embed the ids themselves (hf_seq2seq)
 frontend_choices = ClassChoices(
@@ -46,6 +56,14 @@ encoder_choices = ClassChoices(
     classes=dict(mt.encoder_choices.classes),
     type_check=AbsEncoder,
     default="transformer",
+)
+# the upper encoder of a hierarchical encoder: MT's encoders, which take (B, T, D) features
+hier_encoder_choices = ClassChoices(
+    "hier_encoder",
+    classes=dict(mt.encoder_choices.classes),
+    type_check=AbsEncoder,
+    default=None,
+    optional=True,
 )
 # MT's decoders (including those the registry added before this module was imported) + transducer
 decoder_choices = ClassChoices(
@@ -84,6 +102,7 @@ class DiscreteSTTask(MTTask):
     class_choices_list = [
         frontend_choices,
         encoder_choices,
+        hier_encoder_choices,
         mt.postencoder_choices,
         decoder_choices,
         model_choices,
@@ -100,6 +119,30 @@ class DiscreteSTTask(MTTask):
             help="keyword arguments of the transducer JointNetwork (joint_space_size, "
             "joint_activation_type)",
         )
+
+    @classmethod
+    def optional_data_names(cls, train: bool = True, inference: bool = False) -> tuple[str, ...]:
+        # the source transcript (joint-vocabulary pieces) for the hierarchical encoder's source CTC
+        return () if inference else (SRC_TRANSCRIPT,)
+
+    @classmethod
+    def build_preprocess_fn(cls, args: argparse.Namespace, train: bool):
+        """MT's preprocessor, which also tokenises ``src_transcript`` with the source tokenizer
+        and token list (those of ``src_text``)."""
+        pre = super().build_preprocess_fn(args, train)
+        if pre is None:
+            return None
+        if not isinstance(pre, MutliTokenizerCommonPreprocessor) or pre.text_name[1] != "src_text":
+            raise TypeError(
+                f"MTTask's preprocessor is {type(pre).__name__} with text names "
+                f"{getattr(pre, 'text_name', None)}; expected MutliTokenizerCommonPreprocessor "
+                "with [text, src_text]"
+            )
+        pre.text_name = [*pre.text_name, SRC_TRANSCRIPT]
+        pre.tokenizer = [*pre.tokenizer, pre.tokenizer[1]]
+        pre.token_id_converter = [*pre.token_id_converter, pre.token_id_converter[1]]
+        pre.num_tokenizer = len(pre.text_name)
+        return pre
 
     @classmethod
     def build_model(cls, args: argparse.Namespace) -> ESPnetDiscreteSTModel:
@@ -122,7 +165,13 @@ class DiscreteSTTask(MTTask):
             input_size=feat_size,
             **args.encoder_conf,
         )
-        enc_size = encoder.output_size()
+        enc_size = low_size = encoder.output_size()
+        hier_encoder = None
+        if getattr(args, "hier_encoder", None) is not None:
+            hier_encoder = hier_encoder_choices.get_class(args.hier_encoder)(
+                input_size=low_size, **args.hier_encoder_conf
+            )
+            enc_size = hier_encoder.output_size()
         postencoder = None
         if getattr(args, "postencoder", None) is not None:
             postencoder = mt.postencoder_choices.get_class(args.postencoder)(
@@ -145,6 +194,10 @@ class DiscreteSTTask(MTTask):
                 **args.decoder_conf,
             )
         ctc = CTC(odim=vocab_size, encoder_output_size=enc_size, **args.ctc_conf)
+        src_ctc = None
+        if float(args.model_conf.get("src_ctc_weight", 0.0)) > 0:
+            # over the joint source vocabulary, on the lower encoder's output
+            src_ctc = CTC(odim=src_vocab_size, encoder_output_size=low_size, **args.ctc_conf)
 
         model = model_choices.get_class(getattr(args, "model", None) or "discrete_st")(
             vocab_size=vocab_size,
@@ -157,12 +210,15 @@ class DiscreteSTTask(MTTask):
             decoder=decoder,
             ctc=ctc,
             joint_network=joint_network,
+            hier_encoder=hier_encoder,
+            src_ctc=src_ctc,
             **args.model_conf,
         )
         if args.init is not None:
             initialize(model, args.init)
             # initialize() restores pretrained modules itself for every init but "chainer"
-            for module in (model.frontend, model.encoder, model.postencoder, model.decoder):
+            modules = (model.frontend, model.encoder, model.hier_encoder)
+            for module in (*modules, model.postencoder, model.decoder):
                 if hasattr(module, "reload_pretrained_parameters"):
                     module.reload_pretrained_parameters()
         return model

@@ -11,6 +11,7 @@ Data file templates may use ``{src_case}``, ``{src_lang}``, ``{tgt_case}`` and `
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class PipelineTask:
     # ``NAME=PATH`` templates (relative to the dump dir, may use {units_tag}) that stage 13 passes
     # to ``espnet_ext.bin.pack --extra`` (files the system's translate adapter needs)
     pack_extras: tuple[str, ...] = ()
+    # training data read only where the data dir has the file (data dirs made by an older version
+    # may lack it); no shape files are passed for it, so batching does not depend on it
+    optional_data: tuple[tuple[str, str, str], ...] = ()
 
     def data_dir(self, split: str, set_name: str, variant: str = "", units_tag: str = "") -> str:
         """A data dir of this task relative to the dump dir; split: train | valid | test."""
@@ -107,6 +111,14 @@ class PipelineTask:
 
     def files(self, **langs: str) -> list[tuple[str, str, str]]:
         return [(template.format(**langs), name, loader) for template, name, loader in self.data]
+
+    def optional_files(self, data_dir: str, **langs: str) -> list[tuple[str, str, str]]:
+        """The optional training data that ``data_dir`` has."""
+        return [
+            (template.format(**langs), name, loader)
+            for template, name, loader in self.optional_data
+            if (Path(data_dir) / template.format(**langs)).is_file()
+        ]
 
     def inputs(self, **langs: str) -> list[tuple[str, str, str]]:
         """The data a decoder reads."""
@@ -292,4 +304,7 @@ TASKS["discrete"] = PipelineTask(
     data_variants=("st", "st_mt", "st_mt_ext"),
     src_token_list="units/{units_tag}/joint/tokens.txt",
     pack_extras=("kmeans=units/{units_tag}/kmeans", "joint=units/{units_tag}/joint"),
+    # the source text's joint-vocabulary pieces (not repeated): the source CTC of a hierarchical
+    # encoder (model_conf src_ctc_weight); other models ignore it
+    optional_data=(("src_transcript", "src_transcript", "text"),),
 )

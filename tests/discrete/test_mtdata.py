@@ -61,6 +61,44 @@ def test_make_data_st_mt_ext(toy_corpus, tmp_path):
     assert tgt["ext-000001"] == 'Der Hund "Nummer" 0!'
 
 
+def test_src_transcript_holds_every_examples_source_pieces_unrepeated(toy_corpus, tmp_path):
+    """The source CTC's target: one line per example (st-, mt- and ext-), the source text's
+    joint-vocabulary pieces without the K-fold repeat, which map back to the source text."""
+    vocab = JointVocab(toy_corpus.joint)
+    out = tmp_path / "train.st_mt_ext"
+    make_data(
+        toy_corpus.data,
+        toy_corpus.joint,
+        out,
+        toy_corpus.data / "units",
+        ("st", "mt"),
+        "text.lc.rm.en",
+        "text.tc.de",
+        _ext_dir(tmp_path),
+        ext_ratio=0.25,
+        seed=1,
+    )
+    src = read_map(out / "src")
+    transcript = read_map(out / "src_transcript")
+    sources = read_map(out / "text.lc.rm.en")
+    lines = (out / "src_transcript").read_text().splitlines()
+    assert len(lines) == len(src) == 90 and list(transcript) == list(src)
+    assert {k.split("-")[0] for k in transcript} == {"st", "mt", "ext"}
+    for key, pieces in transcript.items():
+        pieces = pieces.split()
+        assert pieces and {vocab.modality(p) for p in pieces} == {"text"}, key
+        assert vocab.text_sp.decode_pieces(pieces) == sources[key], key
+        if not key.startswith("st-"):
+            # the input is the same pieces, each repeated K = 4 times
+            assert src[key].split() == [p for p in pieces for _ in range(4)], key
+    utt = "spk-0000005"
+    assert transcript[f"st-{utt}"] == transcript[f"mt-{utt}"]
+    assert transcript[f"st-{utt}"].split() == vocab.encode_text(
+        read_map(toy_corpus.data / "text.lc.rm.en")[utt], upsample_text=False
+    )
+    assert vocab.to_ids(transcript[f"st-{utt}"].split()).count(vocab.token2id["<unk>"]) == 0
+
+
 def test_make_data_single_kind(toy_corpus, tmp_path):
     make_data(
         toy_corpus.data,

@@ -127,3 +127,34 @@ def test_a_system_may_name_its_own_inference_model(tmp_path, capsys):
         pipeline_main(["system-field", "--file", str(DISCRETE_SYSTEMS), "--system", name,
                        "--field", "inference_model"])  # fmt: skip
         assert capsys.readouterr().out == printed
+
+
+def test_discrete_training_reads_the_source_transcript_where_the_data_dir_has_it(tmp_path, capsys):
+    """The hierarchical encoder's source CTC reads src_transcript (stage 6 writes it); data dirs
+    made before it existed still train; it has no shape file (batching is unchanged) and
+    decoding never reads it."""
+    langs = ["--src-lang", "en", "--tgt-lang", "de", "--src-case", "lc.rm", "--tgt-case", "tc"]
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    (new / "src_transcript").write_text("st-a ▁the\n")
+    expected = {
+        old: [f"{old}/src,src_text,text", f"{old}/text.tc.de,text,text"],
+        new: [f"{new}/src,src_text,text", f"{new}/text.tc.de,text,text",
+              f"{new}/src_transcript,src_transcript,text"],
+    }  # fmt: skip
+    for data_dir, files in expected.items():
+        pipeline_main(["task-data", "--task", "discrete", "--split", "train", "--dir",
+                       str(data_dir), "--shapes", "S", *langs])  # fmt: skip
+        data_line, shape_line = capsys.readouterr().out.splitlines()
+        assert data_line.split()[1::2] == files
+        assert set(data_line.split()[::2]) == {"--train_data_path_and_name_and_type"}
+        assert shape_line.split()[1::2] == [
+            "S/train/src_text_shape", "S/valid/src_text_shape",
+            "S/train/text_shape", "S/valid/text_shape",
+        ]  # fmt: skip
+    pipeline_main(["task-data", "--task", "discrete", "--dir", str(new), "--inputs-only", *langs])
+    assert capsys.readouterr().out.split() == [
+        "--data_path_and_name_and_type", f"{new}/src,src_text,text"
+    ]  # fmt: skip
+    assert get_task("discrete").optional_files(str(old), src_lang="en") == []

@@ -174,6 +174,8 @@ make_data() {  # make_data <set> <variant> <kinds> [extra args]
     local dset=$1 variant=$2 kinds=$3 out
     shift 3
     out=${unit_dir}/data/${dset}.${variant}
+    # a data dir made before src_transcript existed (the hierarchical encoder's source CTC) is remade
+    [ -f "${out}/src_transcript" ] || rm -f "${out}/.done"
     run_once "${out}/.done" "data ${out} (${kinds}$([ $# -gt 0 ] && echo ", external MT"))" \
         "${joint_dir}/tokens.txt ${unit_dir}/${dset}/units ${dumpdir}/raw/${dset}/${tgt_text}" \
         ${python} -m espnet_ext.bin.discrete_data make-data --data-dir "${dumpdir}/raw/${dset}" \
