@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
@@ -22,6 +23,28 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE = REPO / "egs2" / "mustc_baseline" / "st1"
+
+
+def training_summary(exp_dir: Path) -> dict:
+    """Batch size, epochs, updates and the valid accuracy curve of one trained system."""
+    import yaml
+
+    config = yaml.safe_load((exp_dir / "config.yaml").read_text())
+    log = (exp_dir / "train.log").read_text(errors="replace")
+    updates = [int(n) for n in re.findall(r"N-batch=(\d+)", log)[:1]]
+    valid_acc = [float(a) for a in re.findall(r"\[valid\] .*?\bacc=([0-9.]+)", log)]
+    return {
+        "batch_bins": config.get("batch_bins"),
+        "max_epoch": config.get("max_epoch"),
+        "updates_per_epoch": updates[0] if updates else None,
+        "valid_acc_by_epoch": valid_acc,
+    }
+
+
+def distinct_share(decode_dir: Path) -> float:
+    """Share of distinct hypotheses: a model that ignores the audio writes one sentence for all."""
+    hyps = [line.partition(" ")[2] for line in (decode_dir / "text").read_text().splitlines()]
+    return round(len(set(hyps)) / max(len(hyps), 1), 3)
 
 
 def main() -> None:
@@ -59,12 +82,14 @@ def main() -> None:
         ]
         for s in ("train", "dev", "tst-COMMON", "tst-HE")
     )
-    scores = {}
+    scores, training = {}, {}
     for system in args.systems.split():
+        training[system] = training_summary(RECIPE / "exp" / system)
         for score in sorted((RECIPE / "exp" / system).glob("decode_*/*/score.json")):
             data = json.loads(score.read_text())
             scores[f"{system}/{score.parent.name}"] = {
-                k: data.get(k) for k in ("bleu", "chrf", "ter", "bleu_lc_rm", "wer")
+                **{k: data.get(k) for k in ("bleu", "chrf", "ter", "bleu_lc_rm", "wer")},
+                "distinct_hypotheses": distinct_share(score.parent),
             }
     result = {
         "command": " ".join(cmd),
@@ -76,6 +101,7 @@ def main() -> None:
         "wall_seconds_total": round(wall, 1),
         "stage_seconds": stage_seconds,
         "scores": scores,
+        "training": training,
         "audio_hours_dumped": round(dumped_hours, 3),
         "prep_plus_dump_hours_per_minute": round(
             dumped_hours / ((stage_seconds.get("1", 0) + stage_seconds.get("3", 0)) / 60), 3
