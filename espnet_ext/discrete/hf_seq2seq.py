@@ -30,7 +30,8 @@ times too large); output-layer biases of unmatched rows get the mean pretrained 
 **Initialisation.** ESPnet's ``init`` (``xavier_uniform`` ...) runs over the whole model after it
 is built. Both modules keep a CPU copy of their initial state and restore it in
 ``reload_pretrained_parameters`` (the hook ESPnet's ``initialize`` calls on ``model.encoder`` and
-``model.decoder``; ``DiscreteSTTask.build_model`` calls it as well, for ``init: chainer``).
+``model.decoder``; ``DiscreteSTTask.build_model`` calls it as well, for ``init: chainer``), then
+the task releases the copy.
 
 Limits: positions beyond the model's ``max_position_embeddings`` (1024 for mBART) are refused;
 the decoder recomputes the whole prefix at every search step (no key/value cache); dropout is the
@@ -183,15 +184,26 @@ def transfer_rows(
 
 
 class _KeepsPretrained:
-    """Restores the state a module had when built, after ESPnet's ``init`` overwrote it."""
+    """Restores the state a module had when built, after ESPnet's ``init`` overwrote it.
+
+    The copy is as large as the module (~2.4 GB for mBART-large's two stacks in float32), so the
+    task drops it once the model is built and initialised (:meth:`release_initial_state`)."""
 
     def _remember_state(self) -> None:
         # a plain attribute, not a buffer: it stays out of checkpoints and off the GPU
         self._initial_state = {k: v.detach().cpu().clone() for k, v in self.state_dict().items()}
 
     def reload_pretrained_parameters(self) -> None:
+        if self._initial_state is None:
+            raise RuntimeError(
+                f"{type(self).__name__} ({self.name_or_path}): the pretrained state was released "
+                "after the model was built; restore it before release_initial_state()"
+            )
         self.load_state_dict(self._initial_state)
         log.info("%s: pretrained parameters restored", type(self).__name__)
+
+    def release_initial_state(self) -> None:
+        self._initial_state = None
 
 
 def _check_length(length: int, stack: torch.nn.Module, name_or_path: str) -> None:

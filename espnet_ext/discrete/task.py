@@ -221,4 +221,8 @@ class DiscreteSTTask(MTTask):
             for module in (*modules, model.postencoder, model.decoder):
                 if hasattr(module, "reload_pretrained_parameters"):
                     module.reload_pretrained_parameters()
+        for module in (model.encoder, model.decoder):
+            # the pretrained stacks' copy of their initial state is no longer needed
+            if hasattr(module, "release_initial_state"):
+                module.release_initial_state()
         return model

@@ -167,6 +167,11 @@ def test_pretrained_layers_survive_init(task, toy_corpus, tmp_path, mbart, init)
         for key, value in want.items():
             assert torch.equal(got[key], value), key
     assert model.frontend is None
+    # the copy that survived init is released once the model is built
+    for module in (model.encoder, model.decoder):
+        assert module._initial_state is None
+        with pytest.raises(RuntimeError, match="pretrained state was released"):
+            module.reload_pretrained_parameters()
 
 
 def test_vocabulary_rows_transferred(task, toy_corpus, tmp_path, pretrained):
