@@ -1,9 +1,9 @@
 """CI run of the discrete-units recipe (egs2/mustc_discrete/st1, issue 5), stages 1-13, on the tiny
-mini corpus: MFCC units with tiny k-means and unit-BPE settings, the AED on single-task ST and the
-CTC model on ST + MT (two data variants, two statistics dirs, beam search and CTC decoding),
-trained for a few steps. The checks read the results table, the data each system trained and
-decoded on, and translate from the packs. The other variants and families (AED on ST + MT and on
-ST + MT + external MT, CTC/attention, RNN-T) run in the slow test."""
+mini corpus: MFCC units with tiny k-means and unit-BPE settings, the AED on single-task ST, the
+CTC model and the hierarchical CTC model on ST + MT (two data variants, two statistics dirs, beam
+search and CTC decoding), trained for a few steps. The checks read the results table, the data
+each system trained and decoded on, and translate from the packs. The other variants and families
+(AED on ST + MT and on ST + MT + external MT, CTC/attention, RNN-T) run in the slow test."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ TINY_UNITS = "--n_clusters 50 --unit_nbpe 100 --kmeans_n_init 1 --kmeans_max_utt
 UNITS_TAG = "mfcc_k50"  # run.sh names the units after the final feature type and cluster count
 TEST_SET = "tst-COMMON.en-de"
 TRAIN = "train.en-de"
-CI_SYSTEMS = ("aed_st", "ctc_st_mt")
+CI_SYSTEMS = ("aed_st", "ctc_st_mt", "ctc_hier")
 SLOW_SYSTEMS = ("aed_st_mt", "aed_st_mt_ext", "ctc_att_st_mt", "rnnt_st_mt")
 
 
@@ -79,6 +79,11 @@ def _check_training_data(recipe, systems):
         config = yaml.safe_load((recipe / "exp" / system / "config.yaml").read_text())
         train = {name: path for path, name, _ in config["train_data_path_and_name_and_type"]}
         assert train["src_text"] == f"dump/units/{UNITS_TAG}/data/{TRAIN}.{variant}/src"
+        # every multi-task dir has the unrepeated source pieces, read by the source CTC
+        assert (
+            train["src_transcript"]
+            == f"dump/units/{UNITS_TAG}/data/{TRAIN}.{variant}/src_transcript"
+        )
         valid = {name: path for path, name, _ in config["valid_data_path_and_name_and_type"]}
         assert valid["src_text"] == f"dump/units/{UNITS_TAG}/data/dev.en-de.st/src"
         # the joint vocabulary is the source side, stage 5's target BPE the target
@@ -125,6 +130,11 @@ def test_systems_train_on_their_data_variant(recipe):
     # CTC reports no accuracy: it decodes its loss-based average (systems.yaml inference_model)
     assert (recipe / "exp" / "ctc_st_mt" / "valid.loss.ave.pth").exists()
     assert not list((recipe / "exp" / "ctc_st_mt").glob("valid.acc.*"))
+    # the hierarchical CTC model trained its source CTC on the lower encoder
+    config = yaml.safe_load((recipe / "exp" / "ctc_hier" / "config.yaml").read_text())
+    assert config["hier_encoder"] == "transformer" and config["model_conf"]["src_ctc_weight"] > 0
+    log = (recipe / "exp" / "ctc_hier" / "train.log").read_text()
+    assert re.search(r"loss_src_ctc=\d", log), "no source CTC loss in the training log"
 
 
 def test_decoding_reads_the_units_of_the_test_set(recipe):
