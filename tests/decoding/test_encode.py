@@ -88,3 +88,19 @@ def test_too_short_utterance_gets_no_hypothesis(toy_model, waves, mode):
     found = build_search(model, beam_size=2)(enc, lens)
     assert found[1] == [] and found[0] and not math.isnan(found[0][0].score)
     assert isinstance(build_search(model, beam_size=2), BatchBeamSearch)
+
+
+def test_auto_encodes_per_utterance_on_cpu(toy_model, waves, monkeypatch):
+    """On a CPU the padded call costs more than the per-utterance calls (module docstring)."""
+    from espnet_ext.decoding import encode
+
+    model, _ = toy_model
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("auto chose the padded encoder call on a CPU")
+
+    monkeypatch.setattr(encode, "_padded", refuse)
+    assert padding_stages(model) is not None
+    assert_same_encoding(model, waves, "auto")
+    with pytest.raises(AssertionError, match="padded encoder call"):
+        encode_batch(model, list(waves), mode="padded")
