@@ -18,26 +18,31 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 RECIPE = REPO / "egs2" / "mustc_baseline" / "st1"
 
 
 def training_summary(exp_dir: Path) -> dict:
-    """Batch size, epochs, updates and the valid accuracy curve of one trained system."""
+    """Batch size, epochs, updates and the valid accuracy curve of one trained system (from the
+    checkpoint's reporter, which keeps every epoch across resumes; train.log restarts)."""
     import yaml
+
+    from espnet_ext.training.safe_load import load_weights_only
 
     config = yaml.safe_load((exp_dir / "config.yaml").read_text())
     log = (exp_dir / "train.log").read_text(errors="replace")
-    updates = [int(n) for n in re.findall(r"N-batch=(\d+)", log)[:1]]
-    valid_acc = [float(a) for a in re.findall(r"\[valid\] .*?\bacc=([0-9.]+)", log)]
+    updates = [int(n) for n in re.findall(r"\[train\] Batch sampler: .*?N-batch=(\d+)", log)]
+    stats = load_weights_only(exp_dir / "checkpoint.pth")["reporter"]["stats"]
     return {
         "batch_bins": config.get("batch_bins"),
         "max_epoch": config.get("max_epoch"),
         "updates_per_epoch": updates[0] if updates else None,
-        "valid_acc_by_epoch": valid_acc,
+        "valid_acc_by_epoch": [round(float(stats[e]["valid"]["acc"]), 4) for e in sorted(stats)],
     }
 
 
@@ -55,6 +60,7 @@ def main() -> None:
     parser.add_argument("--tgt-lang", default="de")
     parser.add_argument("--fresh", action="store_true", help="remove data/, dump/, exp/ first")
     parser.add_argument("--extra", default="", help="extra run.sh arguments")
+    parser.add_argument("--note", default="", help="recorded with the results (load, resumes)")
     args = parser.parse_args()
 
     if args.fresh:
@@ -93,6 +99,7 @@ def main() -> None:
             }
     result = {
         "command": " ".join(cmd),
+        "note": args.note,
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
