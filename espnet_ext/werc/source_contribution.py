@@ -16,8 +16,10 @@ relative to the recipe directory, so run this from there, as ESPnet's own tools.
 
 Checkpoints: ESPnet saves ``<n>epoch.pth`` after every epoch and then deletes those that are not
 among the ``keep_nbest_models`` best. Keep them all with ``--keep_nbest_models`` >= ``max_epoch``,
-and set the interval between checkpoints with ``--num_iters_per_epoch`` (then ``step`` =
-epoch x num_iters_per_epoch training iterations; without it only the epoch is known).
+``step`` is the number of training updates at the end of each checkpoint's epoch: epoch x
+``num_iters_per_epoch`` when the config sets it, else the count ESPnet's reporter kept in the
+experiment's ``checkpoint.pth`` (``train`` ``total_count`` of that epoch); empty when neither is
+known.
 
 Each checkpoint's result is cached in ``OUT/cache/<experiment>/<checkpoint>.json`` together with
 the checkpoint's size and mtime and the evaluation settings, so re-runs only evaluate new or
@@ -31,7 +33,7 @@ import io
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -161,6 +163,26 @@ def utterance_source_share(model, speech: torch.Tensor, text: torch.Tensor) -> t
     return float(result.mean_source_share()[0]), int(result.degenerate_rows[0])
 
 
+def updates_by_epoch(exp_dir: Path) -> dict[int, int]:
+    """``{epoch: training updates at its end}`` from the reporter in ``exp_dir/checkpoint.pth``
+    (empty if there is none or it cannot be read)."""
+    from espnet_ext.training.safe_load import load_weights_only
+
+    path = exp_dir / "checkpoint.pth"
+    if not path.is_file():
+        return {}
+    try:
+        stats = load_weights_only(path)["reporter"]["stats"]
+    except Exception as e:  # an unreadable checkpoint only costs the step column
+        logger.warning("%s: no update counts (%s); the step column stays empty", path, e)
+        return {}
+    return {
+        int(epoch): int(entry["train"]["total_count"])
+        for epoch, entry in stats.items()
+        if "total_count" in entry.get("train", {})
+    }
+
+
 def _cache_key(checkpoint: Path, data_dir: Path, max_utts, text_file) -> dict:
     stat = checkpoint.stat()
     return {
@@ -252,6 +274,9 @@ def evaluate_experiment(
         }
         write_text_atomic(cache, json.dumps(payload, indent=1, sort_keys=True) + "\n")
         results.append(result)
+    if any(r.step is None for r in results):
+        updates = updates_by_epoch(exp_dir)
+        results = [replace(r, step=updates.get(r.epoch)) if r.step is None else r for r in results]
     return results
 
 

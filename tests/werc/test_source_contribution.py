@@ -140,6 +140,24 @@ def test_max_utts_and_teacher_forcing_match_direct_computation(
     assert np.isclose(results[0].source_share, np.mean(expected), atol=1e-6)
 
 
+def test_step_from_the_reporter_without_num_iters_per_epoch(
+    tmp_path, data_dir, tiny_st_config, build_st_model
+):
+    """Epoch-sized training (no num_iters_per_epoch): the step is the update count the reporter
+    kept in checkpoint.pth for that epoch; an epoch it lacks keeps an empty step."""
+    exp = tmp_path / "st_scratch"
+    _make_exp(exp, tiny_st_config(), build_st_model, epochs=[1, 2, 3])
+    stats = {1: {"train": {"total_count": 352}}, 2: {"train": {"total_count": 704}}}
+    torch.save({"reporter": {"stats": stats, "epoch": 2}}, exp / "checkpoint.pth")
+    results = sc.run([exp], data_dir, tmp_path / "out", max_utts=1)
+    assert [(r.epoch, r.step) for r in results] == [(1, 352), (2, 704), (3, None)]
+    rows = _read_csv(tmp_path / "out" / "source_contribution.csv")
+    assert [r["step"] for r in rows] == ["352", "704", ""]
+    # a re-run answers from the cache and still fills the step
+    again = sc.run([exp], data_dir, tmp_path / "out", max_utts=1)
+    assert [(r.epoch, r.step) for r in again] == [(1, 352), (2, 704), (3, None)]
+
+
 def test_bad_inputs_have_clear_errors(tmp_path, data_dir, tiny_st_config, build_st_model):
     exp = tmp_path / "st_empty"
     exp.mkdir()
