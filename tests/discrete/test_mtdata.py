@@ -18,8 +18,8 @@ def _ext_dir(tmp_path, n=7):
     return ext
 
 
-def test_make_data_st_mt_ext(toy_corpus, tmp_path):
-    vocab = JointVocab(toy_corpus.joint)
+def _make_st_mt_ext(toy_corpus, tmp_path):
+    """The ST + MT + external MT dir of the toy corpus (external ratio 0.25, seed 1)."""
     out = tmp_path / "train.st_mt_ext"
     report = make_data(
         toy_corpus.data,
@@ -33,6 +33,12 @@ def test_make_data_st_mt_ext(toy_corpus, tmp_path):
         ext_ratio=0.25,
         seed=1,
     )
+    return out, report
+
+
+def test_make_data_st_mt_ext(toy_corpus, tmp_path):
+    vocab = JointVocab(toy_corpus.joint)
+    out, report = _make_st_mt_ext(toy_corpus, tmp_path)
     src = read_map(out / "src")
     tgt = read_map(out / "text.tc.de")
     kinds = read_map(out / "utt2kind")
@@ -65,19 +71,7 @@ def test_src_transcript_holds_every_examples_source_pieces_unrepeated(toy_corpus
     """The source CTC's target: one line per example (st-, mt- and ext-), the source text's
     joint-vocabulary pieces without the K-fold repeat, which map back to the source text."""
     vocab = JointVocab(toy_corpus.joint)
-    out = tmp_path / "train.st_mt_ext"
-    make_data(
-        toy_corpus.data,
-        toy_corpus.joint,
-        out,
-        toy_corpus.data / "units",
-        ("st", "mt"),
-        "text.lc.rm.en",
-        "text.tc.de",
-        _ext_dir(tmp_path),
-        ext_ratio=0.25,
-        seed=1,
-    )
+    out, _ = _make_st_mt_ext(toy_corpus, tmp_path)
     src = read_map(out / "src")
     transcript = read_map(out / "src_transcript")
     sources = read_map(out / "text.lc.rm.en")
