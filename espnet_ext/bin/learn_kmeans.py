@@ -2,7 +2,8 @@
 
 subset  --data-dir D --kmeans-dir K [--max-utts N | --max-hours H] [--seed S]
 feats   --data-dir D --kmeans-dir K --job J --nj N --feature-type mfcc|s3prl [feature options]
-fit     --kmeans-dir K --nj N [--n-clusters 2000] [--seed S] [--max-frames F] -> kmeans.npz,.json
+fit     --kmeans-dir K --nj N [--n-clusters 2000] [--seed S] [--max-frames F]
+        [--backend sklearn|faiss] -> kmeans.npz,.json
 """
 
 from __future__ import annotations
@@ -72,9 +73,23 @@ def get_parser() -> argparse.ArgumentParser:
     k.add_argument(
         "--max-frames", type=int, default=None, help="cluster at most this many frames (random)"
     )
-    k.add_argument("--batch-size", type=int, default=10000, help="MiniBatchKMeans batch size")
+    k.add_argument(
+        "--backend",
+        choices=["sklearn", "faiss"],
+        default="sklearn",
+        help="sklearn: MiniBatchKMeans; faiss: full-batch k-means (needs faiss-cpu)",
+    )
+    k.add_argument(
+        "--batch-size", type=int, default=None, help="sklearn: MiniBatchKMeans batch (10000)"
+    )
+    k.add_argument(
+        "--max-points-per-centroid",
+        type=int,
+        default=None,
+        help="faiss: cluster a seeded sample of at most this many frames per cluster (256)",
+    )
     k.add_argument("--max-iter", type=int, default=100)
-    k.add_argument("--n-init", type=int, default=20)
+    k.add_argument("--n-init", type=int, default=20, help="initialisations; the best is kept")
     return p
 
 
@@ -94,16 +109,25 @@ def main(argv=None) -> int:
             args.data_dir, args.kmeans_dir, args.job, args.nj, feature_conf(args), args.fs
         )
     else:
-        kmeans.learn(
-            args.kmeans_dir,
-            args.nj,
-            n_clusters=args.n_clusters,
-            seed=args.seed,
-            max_frames=args.max_frames,
-            batch_size=args.batch_size,
-            max_iter=args.max_iter,
-            n_init=args.n_init,
-        )
+        backend_only = {
+            "batch_size": args.batch_size,
+            "max_points_per_centroid": args.max_points_per_centroid,
+        }
+        try:
+            kmeans.learn(
+                args.kmeans_dir,
+                args.nj,
+                n_clusters=args.n_clusters,
+                seed=args.seed,
+                max_frames=args.max_frames,
+                backend=args.backend,
+                max_iter=args.max_iter,
+                n_init=args.n_init,
+                **{k: v for k, v in backend_only.items() if v is not None},
+            )
+        except (ImportError, ValueError) as e:
+            logging.error("k-means fit in %s failed: %s", args.kmeans_dir, e)
+            return 1
     return 0
 
 

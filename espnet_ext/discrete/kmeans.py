@@ -1,5 +1,8 @@
 """Learning the k-means codebook: a seeded subset of the training set, its features extracted in
-``nj`` resumable jobs, then scikit-learn ``MiniBatchKMeans``, stored as its cluster centres.
+``nj`` resumable jobs, then k-means -- scikit-learn ``MiniBatchKMeans`` (the default) or, with
+``backend="faiss"``, faiss's full-batch k-means (optional: ``pip install faiss-cpu``) -- stored as
+its cluster centres. Both backends write the same files, so unit dumping and packs do not know
+which one fitted the codebook.
 
 Layout of a k-means dir (``kdir``)::
 
@@ -7,7 +10,7 @@ Layout of a k-means dir (``kdir``)::
     kdir/feats/feats.<j>.npy    (frames, D) float16 features of job j's utterances
     kdir/feats/done.<j>.json    written last: job j finished (frames, seconds, feature conf)
     kdir/kmeans.npz             the fitted model's cluster centres (``cluster_centers``, no pickle)
-    kdir/kmeans.json            feature conf, cluster count, seed, frames used, fit seconds
+    kdir/kmeans.json            feature conf, backend, cluster count, seed, frames used, fit seconds
 
 ``kmeans.json`` carries the feature configuration, so unit dumping always uses the features the
 codebook was learned on. :func:`load_quantizer` is the one loader of a codebook (unit dumping and
@@ -46,6 +49,12 @@ REFIT_HINT = (
 )
 # sklearn's k-means E-step assigns samples in chunks of this many rows (_k_means_common.pyx)
 CHUNK_SIZE = 256
+BACKENDS = ("sklearn", "faiss")
+# options of one backend only; the other refuses them rather than ignore them
+BACKEND_ONLY = {
+    "sklearn": ("batch_size", "max_no_improvement", "init_size", "reassignment_ratio"),
+    "faiss": ("max_points_per_centroid",),
+}
 
 
 def select_subset(
@@ -166,13 +175,7 @@ def fit_kmeans(
     codebook. Defaults follow HuBERT's k-means step (k-means++ init, 20 inits, no reassignment)."""
     from sklearn.cluster import MiniBatchKMeans
 
-    if feats.ndim != 2:
-        raise ValueError(f"features must be (frames, dim), got shape {feats.shape}")
-    if len(feats) < n_clusters:
-        raise ValueError(
-            f"{len(feats)} frames cannot make {n_clusters} clusters: use a larger k-means subset "
-            "or fewer clusters"
-        )
+    _check_fit_input(feats, n_clusters)
     km = MiniBatchKMeans(
         n_clusters=n_clusters,
         init="k-means++",
@@ -194,15 +197,92 @@ def fit_kmeans(
     return km
 
 
+def fit_kmeans_faiss(
+    feats: np.ndarray,
+    n_clusters: int = 2000,
+    seed: int = 0,
+    max_iter: int = 100,
+    n_init: int = 20,
+    max_points_per_centroid: int = 256,
+) -> np.ndarray:
+    """Full-batch k-means with faiss (Lloyd iterations over every frame); returns the
+    (n_clusters, D) float32 centres. ``n_init`` runs are made and the lowest objective kept; faiss
+    starts each from random frames, not k-means++, so it needs more runs than MiniBatchKMeans to
+    reach the same objective (tests/discrete/test_kmeans_faiss.py: 10 where sklearn needs 3). faiss
+    clusters a seeded sample of at most ``max_points_per_centroid * n_clusters`` frames (its own
+    default, 256); raise it to use every frame of a large subset. The same data, seed and thread
+    count give the same centres."""
+    try:
+        import faiss
+    except ImportError as e:
+        raise ImportError(
+            "the faiss k-means backend needs the faiss package: pip install faiss-cpu "
+            "(or pip install -e '.[faiss]'); the default backend, sklearn, needs nothing more"
+        ) from e
+    _check_fit_input(feats, n_clusters)
+    km = faiss.Kmeans(
+        feats.shape[1],
+        n_clusters,
+        niter=max_iter,
+        nredo=n_init,
+        seed=seed,
+        verbose=False,
+        max_points_per_centroid=max_points_per_centroid,
+    )
+    km.train(np.ascontiguousarray(feats, dtype=np.float32))
+    return np.ascontiguousarray(km.centroids, dtype=np.float32)
+
+
+def fit_codebook(
+    feats: np.ndarray, n_clusters: int, seed: int, backend: str = "sklearn", **fit_conf
+) -> np.ndarray:
+    """The centres of a k-means fit with ``backend`` (see :data:`BACKENDS`)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown k-means backend {backend!r}; choose one of {list(BACKENDS)}")
+    for other, options in BACKEND_ONLY.items():
+        unsupported = sorted(k for k in fit_conf if k in options and other != backend)
+        if unsupported:
+            raise ValueError(
+                f"k-means backend {backend} has no option {', '.join(unsupported)} (it is "
+                f"{other}'s); drop it or use backend {other}"
+            )
+    if backend == "sklearn":
+        return fit_kmeans(feats, n_clusters=n_clusters, seed=seed, **fit_conf).cluster_centers_
+    return fit_kmeans_faiss(feats, n_clusters=n_clusters, seed=seed, **fit_conf)
+
+
+def mean_sq_distance(feats: np.ndarray, quantizer: KMeansQuantizer) -> float:
+    """Mean squared distance from each frame to its nearest centre (the k-means objective per
+    frame), computed the same way whichever backend fitted the centres."""
+    total = 0.0
+    for start in range(0, len(feats), 65536):
+        part = np.asarray(feats[start : start + 65536], dtype=np.float64)
+        nearest = quantizer.centres[quantizer(part)].astype(np.float64)
+        total += float(((part - nearest) ** 2).sum())
+    return total / len(feats)
+
+
+def _check_fit_input(feats: np.ndarray, n_clusters: int) -> None:
+    if feats.ndim != 2:
+        raise ValueError(f"features must be (frames, dim), got shape {feats.shape}")
+    if len(feats) < n_clusters:
+        raise ValueError(
+            f"{len(feats)} frames cannot make {n_clusters} clusters: use a larger k-means subset "
+            "or fewer clusters"
+        )
+
+
 def learn(
     kdir: str | Path,
     nj: int,
     n_clusters: int = 2000,
     seed: int = 0,
     max_frames: int | None = None,
+    backend: str = "sklearn",
     **fit_conf,
 ) -> dict:
-    """Fit on the extracted features of ``kdir`` and write ``kmeans.npz`` + ``kmeans.json``."""
+    """Fit on the extracted features of ``kdir`` with ``backend`` and write ``kmeans.npz`` +
+    ``kmeans.json``."""
     kdir = Path(kdir)
     infos = [
         json.loads((kdir / "feats" / f"done.{j}.json").read_text())
@@ -211,15 +291,16 @@ def learn(
     ]
     feats = load_features(kdir, nj, max_frames, seed)
     start = time.time()
-    km = fit_kmeans(feats, n_clusters=n_clusters, seed=seed, **fit_conf)
+    centres = fit_codebook(feats, n_clusters, seed, backend, **fit_conf)
     fit_seconds = time.time() - start
-    inertia = float(-km.score(feats)) / len(feats)
-    save_centres(kdir, km.cluster_centers_)
+    inertia = mean_sq_distance(feats, KMeansQuantizer(centres))
+    save_centres(kdir, centres)
     legacy = kdir / LEGACY_PICKLE
     if legacy.exists():  # an earlier version's pickle of the model: superseded, never read
         legacy.unlink()
         log.info("removed %s (replaced by %s)", legacy, kdir / CENTRES_FILE)
     info = {
+        "backend": backend,
         "n_clusters": n_clusters,
         "seed": seed,
         "frames": int(len(feats)),
@@ -232,7 +313,8 @@ def learn(
     }
     write_text_atomic(kdir / INFO_FILE, json.dumps(info, indent=1) + "\n")
     log.info(
-        "k-means %d clusters on %d frames in %.1f s (mean squared distance %.3f)",
+        "k-means (%s) %d clusters on %d frames in %.1f s (mean squared distance %.3f)",
+        backend,
         n_clusters,
         len(feats),
         fit_seconds,

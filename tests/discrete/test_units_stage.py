@@ -2,6 +2,7 @@
 backend: every output is made, a re-run skips the finished jobs and steps, and a k-means dir of an
 earlier version (kmeans.joblib only) is fitted again."""
 
+import json
 import os
 import subprocess
 import sys
@@ -97,3 +98,12 @@ def test_units_stage_runs_and_resumes(tmp_path):
     assert not (udir / "kmeans/kmeans.joblib").exists()
     assert all("already done" in (udir / f"train/logs/units.{j}.log").read_text() for j in (1, 2))
     assert read_map(udir / "train/units") == units
+
+    # another backend is another fit (its marker records the command); the units follow the new
+    # codebook
+    out = run_units(tmp_path, *opts, "--kmeans_backend", "faiss")
+    assert "k-means fit (faiss, 8 clusters)" in out
+    assert json.loads((udir / "kmeans/kmeans.json").read_text())["backend"] == "faiss"
+    faiss_units = read_map(udir / "train/units")
+    assert list(faiss_units) == list(units)
+    assert all(0 <= int(x) < 8 for v in faiss_units.values() for x in v.split())

@@ -4,7 +4,7 @@
 #
 #  a  k-means subset     ${dumpdir}/raw/<train_set> -> <unit_dir>/kmeans/subset (seeded)
 #  b  k-means features   nj jobs -> <unit_dir>/kmeans/feats/ (MFCC or an s3prl layer)
-#  c  k-means fit        MiniBatchKMeans -> <unit_dir>/kmeans/kmeans.{npz,json} (centres, no pickle)
+#  c  k-means fit        MiniBatchKMeans or faiss -> <unit_dir>/kmeans/kmeans.{npz,json} (centres)
 #  d  units              nj jobs per set -> <unit_dir>/<set>/units (frame-level ids, Kaldi text)
 #  e  unit BPE           repeat-free unit strings of the train set -> <unit_dir>/unit_<mode><n>/
 #  f  joint vocabulary   source-text BPE (stage 5) + unit BPE -> <unit_dir>/joint/tokens.txt
@@ -36,8 +36,9 @@ n_clusters=2000            # k-means clusters (unit vocabulary)
 kmeans_max_utts=           # k-means subset: at most this many utterances (empty: no limit)
 kmeans_max_hours=          # k-means subset: at most this many hours (empty: no limit)
 kmeans_max_frames=         # cluster at most this many frames, drawn at random (empty: all)
-kmeans_seed=0              # seed of the subset, the frame draw and MiniBatchKMeans
-kmeans_n_init=20           # MiniBatchKMeans initialisations (the best is kept)
+kmeans_seed=0              # seed of the subset, the frame draw and the k-means fit
+kmeans_n_init=20           # k-means initialisations (the best is kept)
+kmeans_backend=sklearn     # sklearn (MiniBatchKMeans) | faiss (full-batch; pip install faiss-cpu)
 unit_nbpe=4000             # SentencePiece vocabulary on unit strings
 unit_bpemode=bpe           # bpe | unigram
 unit_char_offset=0x4E00    # code point of unit 0 (0x4E00 CJK; 0xF0000 private use for mBART)
@@ -121,7 +122,7 @@ ${_cmd} JOB=1:"${_knj}" "${kdir}/logs/feats.JOB.log" \
     --job JOB --nj "${_knj}" --fs "${fs}" ${_feat_args} --device "${_device}"
 
 # c. fit
-_fit_args="--n-clusters ${n_clusters} --seed ${kmeans_seed} --n-init ${kmeans_n_init}"
+_fit_args="--n-clusters ${n_clusters} --seed ${kmeans_seed} --n-init ${kmeans_n_init} --backend ${kmeans_backend}"
 [ -n "${kmeans_max_frames}" ] && _fit_args+=" --max-frames ${kmeans_max_frames}"
 _feat_done=""
 for j in $(seq "${_knj}"); do _feat_done+=" ${kdir}/feats/done.${j}.json"; done
@@ -129,7 +130,7 @@ for j in $(seq "${_knj}"); do _feat_done+=" ${kdir}/feats/done.${j}.json"; done
 # kmeans.joblib, no longer read): fit again even when the marker matches
 [ -f "${kdir}/kmeans.npz" ] || rm -f "${kdir}/.fit.done"
 # shellcheck disable=SC2086
-run_once "${kdir}/.fit.done" "k-means fit (${n_clusters} clusters), log ${kdir}/logs/fit.log" "${kdir}/subset ${_feat_done}" \
+run_once "${kdir}/.fit.done" "k-means fit (${kmeans_backend}, ${n_clusters} clusters), log ${kdir}/logs/fit.log" "${kdir}/subset ${_feat_done}" \
     ${train_cmd} "${kdir}/logs/fit.log" ${python} -m espnet_ext.bin.learn_kmeans fit --kmeans-dir "${kdir}" \
     --nj "${_knj}" ${_fit_args}
 
