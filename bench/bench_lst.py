@@ -21,7 +21,8 @@ always uses the cache with ``inputs_embeds``) for reference.
 ``recipe``: the LST recipe (``egs2/mustc_lst/st1``) on the ``mini`` mini corpus, En-De, CPU, stages
 1-13 in a fresh copy of the recipe (``--work_dir``; the mini corpus is generated once under
 ``downloads/mini_corpus/`` and reused): the tiny LM (system ``llm``), stage A and stage B (full
-fine-tuning; ``--systems`` adds ``lst_stage_b_lora``), decoded greedily on tst-COMMON. Records BLEU
+fine-tuning; ``--systems`` adds ``lst_stage_b_lora``), with the ASR whose frozen encoder is the
+speech encoder (system ``asr``), decoded greedily on tst-COMMON. Records BLEU
 after stage A and after stage B (and the LM's text-MT BLEU on the reference transcripts), chrF,
 parameters, training wall time and every stage's seconds. ``--train_args`` shortens training
 (e.g. ``"--max_epoch 4"``); what was used is recorded.
@@ -293,7 +294,7 @@ def bench_recipe(
     for row in load_results(exp):
         if row.get("test_set") != test_set:
             continue
-        keep = ("bleu", "chrf", "ter", "bleu_lc_rm", "trainable_params", "total_params",
+        keep = ("bleu", "chrf", "ter", "bleu_lc_rm", "wer", "trainable_params", "total_params",
                 "train_wall_s", "rtf")  # fmt: skip
         rows[row["system"]] = {k: row.get(k) for k in keep if k in row}
     lm_info = json.loads((exp / "llm" / "pretrain_info.json").read_text())
@@ -311,6 +312,7 @@ def bench_recipe(
         "bleu_after_stage_a": rows.get("lst_stage_a", {}).get("bleu"),
         "bleu_after_stage_b": rows.get("lst_stage_b", {}).get("bleu"),
         "bleu_llm_text_mt_on_reference_transcripts": rows.get("llm", {}).get("bleu"),
+        "wer_asr_speech_encoder": rows.get("asr", {}).get("wer"),
         "systems": rows,
         "lst_max_epoch": epochs,
         "llm": {

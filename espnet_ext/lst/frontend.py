@@ -1,6 +1,7 @@
-"""Self-supervised speech frontends for LST: a Hugging Face model or an s3prl upstream.
+"""Speech frontends for LST: a Hugging Face model or an s3prl upstream (the paper's self-supervised
+encoders), an ESPnet ASR experiment's encoder, or filterbanks + a small Transformer.
 
-Both are ESPnet ``AbsFrontend`` s: ``forward(speech, speech_lengths)`` takes raw 16 kHz waveforms
+All are ESPnet ``AbsFrontend`` s: ``forward(speech, speech_lengths)`` takes raw 16 kHz waveforms
 and returns frame features with their lengths. ``freeze: true`` (the default) keeps the frontend in
 eval mode, runs it without autograd and marks its parameters as not trainable; the LST model then
 leaves them out of its checkpoints (see ``ESPnetLSTModel``).
@@ -276,3 +277,43 @@ class FbankSpeechFrontend(AbsFrontend):
             feats = feats[:, : int(lengths.max())]
             out, out_lengths, _ = self.encoder(feats, lengths)
         return out, out_lengths
+
+
+class ESPnetASRFrontend(_FrozenMixin, AbsFrontend):
+    """The encoder of an ESPnet ASR experiment (frontend, normalisation, encoder), e.g. the one a
+    recipe's ASR stage trains with CTC/attention.
+
+    The paper's speech encoder is a CTC-finetuned wav2vec 2.0 -- an encoder already trained to
+    read speech into text units. On the mini corpus, where no such model exists, the recipe's
+    own ASR encoder plays that part (a frontend trained from scratch under a frozen LLM learns
+    far more slowly). Loading is :class:`espnet_ext.connectors.speech_encoder.ESPnetASRSpeechEncoder`'s
+    (strict, decoder dropped), the one loader of an ESPnet ASR encoder in the toolkit.
+
+    Args:
+        asr_train_config: the ASR experiment's ``config.yaml`` (relative paths in it, e.g. the
+            normalisation statistics, are taken from the working directory, the recipe's).
+        asr_model_file: its weights (e.g. ``exp/asr/valid.acc.ave.pth``).
+        freeze: no gradients, eval mode (no dropout or SpecAugment); frozen weights are left out
+            of LST checkpoints and reloaded from ``asr_model_file``.
+    """
+
+    def __init__(self, asr_train_config: str, asr_model_file: str, freeze: bool = True):
+        super().__init__()
+        from espnet_ext.connectors.speech_encoder import ESPnetASRSpeechEncoder
+
+        self.freeze = freeze
+        self.pinned_dtype = None
+        self.encoder = ESPnetASRSpeechEncoder(asr_train_config, asr_model_file)
+        if freeze:
+            self.encoder.requires_grad_(False)
+        self.train(True)
+
+    def output_size(self) -> int:
+        return self.encoder.output_size()
+
+    def forward(
+        self, input: torch.Tensor, input_lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(batch, samples) float, (batch,) long -> (batch, frames, output_size), (batch,) long."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            return self.encoder(input.float(), input_lengths)

@@ -2,7 +2,7 @@
 
 YAML keys (each ``*_conf`` maps 1:1 to the keyword arguments of one class):
 
-- ``frontend: hf | s3prl`` + ``frontend_conf`` (:mod:`espnet_ext.lst.frontend`)
+- ``frontend: hf | s3prl | espnet_asr | fbank`` + ``frontend_conf`` (:mod:`espnet_ext.lst.frontend`)
 - ``length_adapter_conf`` (:class:`~espnet_ext.lst.adapters.LengthAdapter`)
 - ``modality_adapter_conf`` (:class:`~espnet_ext.lst.adapters.ModalityAdapter`)
 - ``llm_conf`` (:class:`~espnet_ext.lst.llm.LLMBackend`; ``finetune: none`` = stage A,
@@ -37,6 +37,7 @@ from espnet2.utils.types import str2bool
 from espnet_ext.fileio import write_text_atomic
 from espnet_ext.lst.adapters import LengthAdapter, ModalityAdapter
 from espnet_ext.lst.frontend import (
+    ESPnetASRFrontend,
     FbankSpeechFrontend,
     HFSpeechFrontend,
     S3prlSpeechFrontend,
@@ -47,7 +48,12 @@ from espnet_ext.lst.prompt import PromptTemplate, encode_target
 
 frontend_choices = ClassChoices(
     name="frontend",
-    classes=dict(hf=HFSpeechFrontend, s3prl=S3prlSpeechFrontend, fbank=FbankSpeechFrontend),
+    classes=dict(
+        hf=HFSpeechFrontend,
+        s3prl=S3prlSpeechFrontend,
+        fbank=FbankSpeechFrontend,
+        espnet_asr=ESPnetASRFrontend,
+    ),
     type_check=AbsFrontend,
     default="hf",
 )

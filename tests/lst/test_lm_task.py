@@ -260,6 +260,7 @@ def test_registry_and_recipe_systems():
 
     systems = load_systems(RECIPE / "conf" / "systems.yaml")
     assert [s.name for s in select(systems, "lst_stage_b")] == [
+        "asr",
         "llm",
         "lst_stage_a",
         "lst_stage_b",
@@ -279,6 +280,13 @@ def test_registry_and_recipe_systems():
         conf = yaml.safe_load((RECIPE / "conf" / "mini" / systems[name].config).read_text())
         assert conf["llm_conf"]["name_or_path"] == "exp/llm/hf_model"
         assert conf["prompt_conf"]["template"] == PROMPT
+        # and the asr system's encoder, frozen, as the speech encoder
+        assert conf["frontend"] == "espnet_asr" and conf["frontend_conf"] == {
+            "asr_train_config": "exp/asr/config.yaml",
+            "asr_model_file": "exp/asr/valid.acc.ave.pth",
+            "freeze": True,
+        }
+        assert set(systems[name].needs) == {"asr", "llm"}
     finetune = {
         name: yaml.safe_load((RECIPE / "conf" / "mini" / systems[name].config).read_text())[
             "llm_conf"

@@ -1,6 +1,7 @@
 """CI run of the LST recipe (egs2/mustc_lst/st1), stages 1-13, on the tiny mini corpus with the mini
-configs shortened to a few training steps: the recipe's tiny LM (system llm), LST stage A and
-stage B (full fine-tuning), selected through `--systems lst_stage_b`. The checks read the results
+configs shortened to a few training steps: the recipe's ASR (system asr, whose frozen encoder is
+the LST speech encoder) and tiny LM (system llm), LST stage A and stage B (full fine-tuning),
+selected through `--systems lst_stage_b`. The checks read the results
 table and the checkpoints. For CI time the LoRA system (its weights are checked in
 tests/lst/test_model.py) and stage 13's packing are left out."""
 
@@ -16,10 +17,12 @@ from espnet_ext.scoring.results import load_results, parse_markdown_table
 from tests.recipes.recipe_runner import copy_recipe, run_recipe
 
 SHORT_TRAINING = "--max_epoch 1 --num_iters_per_epoch 3"
-# a few-step model rarely stops by itself: keep the decoded length small
-SHORT_DECODING = "--max_new_tokens 20"
+# a few-step model rarely stops by itself: keep the decoded length small (in the LLM systems'
+# decode configs, since --inference_args also reaches the ASR's decoder, which has no such option)
+SHORT_DECODING = "max_new_tokens: 20\n"
 SYSTEMS = ["llm", "lst_stage_a", "lst_stage_b"]
 HF_PREFIX = "llm.model."  # the LLMBackend's Hugging Face model inside the LST model
+ASR_PREFIX = "frontend.encoder.asr_model."  # the ESPnet ASR model inside the espnet_asr frontend
 
 
 @pytest.fixture(scope="session")
@@ -55,13 +58,16 @@ def _llm_weights(state, prefix):
 
 def test_lst_recipe(tmp_path, mini_corpus_root):
     recipe = copy_recipe("mustc_lst", tmp_path / "mustc_lst")
+    for name in ("decode_lst.yaml", "decode_llm.yaml"):
+        conf = recipe / "conf" / "mini" / name
+        kept = [line for line in conf.read_text().splitlines(True) if "max_new_tokens" not in line]
+        conf.write_text("".join(kept) + SHORT_DECODING)
     test_set = "tst-COMMON.en-de"
     run_recipe(
         recipe,
         ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "1", "--inference_nj", "1",
          "--test_sets", test_set, "--systems", "lst_stage_b", "--pack_models", "false",
-         "--train_args", SHORT_TRAINING,
-         "--inference_args", SHORT_DECODING],
+         "--train_args", SHORT_TRAINING],
         env={"MINI_CORPUS_ROOT": str(mini_corpus_root), "CMD_BACKEND": "local"},
     )  # fmt: skip
     exp = recipe / "exp"
@@ -74,7 +80,9 @@ def test_lst_recipe(tmp_path, mini_corpus_root):
             (system, test_set)
         ]
     table = parse_markdown_table((exp / "RESULTS.md").read_text())
-    assert {r["System"] for r in table} == set(SYSTEMS)
+    assert {r["System"] for r in table} == {"asr", *SYSTEMS}
+    wer = rows[("asr", test_set)]["wer"]
+    assert isinstance(wer, float) and math.isfinite(wer) and wer >= 0
     for system in SYSTEMS:
         decode = next((exp / system).glob(f"decode_*/{test_set}"))
         hyps = (decode / "text").read_text().splitlines()
@@ -96,9 +104,17 @@ def test_lst_recipe(tmp_path, mini_corpus_root):
     assert all(torch.equal(base_a[k], llm[k]) for k in llm)
     frozen = json.loads((exp / "lst_stage_a" / "frozen_params.json").read_text())
     assert {k[len(HF_PREFIX) :] for k in frozen if k.startswith(HF_PREFIX)} == llm.keys()
+    # the speech encoder: the ASR experiment's encoder, frozen (bit-identical to exp/asr's)
+    asr = _load(exp / "asr" / "valid.acc.ave.pth")
+    encoder_a = {k[len(ASR_PREFIX) :]: v for k, v in state_a.items() if k.startswith(ASR_PREFIX)}
+    assert encoder_a and any(k.startswith("encoder.") for k in encoder_a)
+    assert all(torch.equal(v, asr[k]) for k, v in encoder_a.items())
+    frozen_asr = {k for k in frozen if k.startswith(ASR_PREFIX)}
+    assert frozen_asr and frozen_asr <= {ASR_PREFIX + k for k in encoder_a}
     train_info = json.loads((exp / "lst_stage_a" / "train_info.json").read_text())
     n_llm = sum(v.numel() for k, v in llm.items() if k != "lm_head.weight")  # tied to embeddings
-    assert train_info["frozen_params"] == n_llm
+    n_asr = sum(encoder_a[k[len(ASR_PREFIX) :]].numel() for k in frozen_asr)
+    assert train_info["frozen_params"] == n_llm + n_asr
     assert 0 < train_info["trainable_params"] < train_info["total_params"]
 
     # stage B (full): started from stage A's adapters, every LLM weight changed
@@ -107,9 +123,10 @@ def test_lst_recipe(tmp_path, mini_corpus_root):
     assert not lora_b and base_b.keys() == llm.keys()
     changed = [k for k in llm if not torch.equal(base_b[k], llm[k])]
     assert len(changed) == len(llm), sorted(set(llm) - set(changed))
-    assert not (exp / "lst_stage_b" / "frozen_params.json").exists() or not json.loads(
-        (exp / "lst_stage_b" / "frozen_params.json").read_text()
-    )
+    # only the speech encoder stays frozen in stage B
+    frozen_b = json.loads((exp / "lst_stage_b" / "frozen_params.json").read_text())
+    assert set(frozen_b) == frozen_asr
+    assert all(torch.equal(state_b[k], state_a[k]) for k in frozen_asr)
     assert "init_param" in (exp / "lst_stage_b" / "run_train.sh").read_text()
 
     stages = [line.split("\t")[0] for line in (exp / "stage_seconds.tsv").read_text().splitlines()]

@@ -1,7 +1,9 @@
-"""An LST system (tiny Wav2Vec2 encoder, adapters, tiny LLaMA) trained through ``lst_train``:
+"""An LST system (tiny Wav2Vec2 encoder or tiny ESPnet ASR encoder, adapters, tiny LLaMA) trained
+through ``lst_train``:
 stage A one epoch, stage B (LoRA, ``--init_param`` stage A) one epoch; stage B decoded by
 ``lst_inference`` and packed self-contained. Then the experiments and both Hugging Face model
-directories are deleted and the pack alone must give the same translations."""
+directories (and the ASR experiment) are deleted and the pack alone must give the same
+translations."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 import soundfile as sf
 import yaml
 
+from tests.connectors.tiny_models import make_espnet_asr
 from tests.fixtures.lst import build_tiny_models, lst_args
 from tests.fixtures.translate import FS, espeak
 from tests.translate.systems import assert_gone, read_scp, read_text, translate_from_pack
@@ -19,14 +22,22 @@ from tests.translate.systems import assert_gone, read_scp, read_text, translate_
 SENTENCES = ["the cat sees a dog", "a big red house", "small green tree"]
 
 
-@pytest.fixture(scope="module")
-def packed(tmp_path_factory):
+@pytest.fixture(scope="module", params=["hf", "espnet_asr"])
+def packed(request, tmp_path_factory):
     from espnet_ext.bin.lst_inference import main as decode
     from espnet_ext.bin.lst_train import main as train
     from espnet_ext.translate.pack import make_pack
 
     root = tmp_path_factory.mktemp("lst")
     models = build_tiny_models(root / "models")
+    frontend = {"frontend": "hf", "frontend_conf": {"name_or_path": str(models.w2v_dir)}}
+    deleted = [root / "exp", models.llm_dir, models.w2v_dir]
+    if request.param == "espnet_asr":
+        asr_config, asr_model = make_espnet_asr(root / "asr")
+        frontend = {"frontend": "espnet_asr",
+                    "frontend_conf": {"asr_train_config": str(asr_config),
+                                      "asr_model_file": str(asr_model), "freeze": True}}  # fmt: skip
+        deleted.append(root / "asr")
     data = root / "data"
     data.mkdir()
     scp, text, shape = [], [], []
@@ -43,7 +54,7 @@ def packed(tmp_path_factory):
         "a": {},
         "b": {"llm_conf": {"finetune": "lora", "lora_r": 4, "lora_alpha": 8}},
     }.items():
-        config = lst_args(models, **overrides)
+        config = {**lst_args(models, **overrides), **frontend}
         config.update(optim="adamw", optim_conf={"lr": 0.01}, batch_type="sorted", batch_size=3,
                       max_epoch=1, num_workers=0, use_matplotlib=False, use_tensorboard=False,
                       best_model_criterion=[["valid", "loss", "min"]])  # fmt: skip
@@ -74,17 +85,22 @@ def packed(tmp_path_factory):
         self_contained=True,
     )
     ref = read_text(out / "text")
-    for path in (root / "exp", models.llm_dir, models.w2v_dir):
+    for path in deleted:
         shutil.rmtree(path)
     return {"zip": zip_path, "meta": meta, "ref": ref, "wavs": read_scp(data / "wav.scp"),
-            "deleted": (root / "exp", models.llm_dir, models.w2v_dir)}  # fmt: skip
+            "deleted": deleted, "frontend": request.param}  # fmt: skip
 
 
 def test_lst_pack_translates_like_lst_inference(packed, tmp_path):
     assert packed["meta"]["task"] == "lst"
     assert_gone(*packed["deleted"])
     pretrained = {".".join(map(str, p["key"])) for p in packed["meta"]["pretrained"]}
-    assert pretrained == {"frontend_conf.name_or_path", "llm_conf.name_or_path"}
+    if packed["frontend"] == "hf":
+        assert pretrained == {"frontend_conf.name_or_path", "llm_conf.name_or_path"}
+    else:  # the ASR weights copied, its config packed as a nested experiment
+        assert pretrained == {"frontend_conf.asr_model_file", "llm_conf.name_or_path"}
+        nested = {".".join(map(str, f["key"])) for f in packed["meta"]["files"] if "config" in f}
+        assert nested == {"frontend_conf.asr_train_config"}
     hyps, translator = translate_from_pack(packed["zip"], packed["wavs"], tmp_path / "cache")
     assert len(hyps) == len(SENTENCES) and all(hyps.values())
     assert hyps == packed["ref"]

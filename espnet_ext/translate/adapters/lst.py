@@ -6,7 +6,9 @@ decoding, so segments are batched).
 What the pack holds: the config, the checkpoint (adapters, and the LLM's LoRA or fine-tuned
 weights from stage B; frozen parts are refilled from their models), and the speech encoder and
 LLM named by ``frontend_conf`` and ``llm_conf`` (``name_or_path``, ``tokenizer_name_or_path``,
-``path_or_url``: hub names or, with ``--self-contained``, copies).
+``path_or_url``: hub names or, with ``--self-contained``, copies); an ESPnet ASR frontend
+(``frontend: espnet_asr``) as for connectors: its ``config.yaml`` packed as a nested experiment,
+its weights (``asr_model_file``) recorded or, with ``--self-contained``, copied.
 
 Decoding options (``inference.yaml``): ``beam_size``, ``max_new_tokens``, ``use_cache``,
 ``length_penalty``, ``backend``; lst_inference's data-loop options are ignored.
@@ -14,7 +16,7 @@ Decoding options (``inference.yaml``): ``beam_size``, ``max_new_tokens``, ``use_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from espnet_ext.translate.adapters import SystemAdapter, decoding_options, pad_batch
 
@@ -29,6 +31,9 @@ LOOP_OPTIONS = ("batch_size", "ngpu", "num_workers", "fs", "log_level", "key_fil
 
 class LSTAdapter(SystemAdapter):
     """Waveforms -> ``Speech2TextLST`` (greedy or beam search with the LLM)."""
+
+    # an espnet_asr frontend's weights (its config.yaml is packed as a nested experiment)
+    model_keys: ClassVar[tuple[str, ...]] = ("frontend_conf.asr_model_file",)
 
     def __init__(self, speech2text, device: str):
         self.speech2text = speech2text
