@@ -256,9 +256,16 @@ def bench_generation(
 
 
 def bench_recipe(
-    work_dir: Path, systems: str, train_args: str, inference_args: str, nj: int
+    work_dir: Path,
+    systems: str,
+    train_args: str,
+    inference_args: str,
+    nj: int,
+    collect_only: bool = False,
+    note: str = "",
 ) -> dict:
-    import shutil
+    """Run the recipe in ``work_dir`` (a copy of egs2/mustc_lst/st1; kept, so a re-run skips the
+    finished stages and systems) and collect its figures; with ``collect_only``, only collect."""
     import subprocess
 
     sys.path.insert(0, str(ROOT / "tests" / "recipes"))
@@ -266,9 +273,6 @@ def bench_recipe(
 
     from espnet_ext.scoring.results import load_results
 
-    if work_dir.exists():
-        shutil.rmtree(work_dir)
-    recipe = copy_recipe("mustc_lst", work_dir)
     test_set = "tst-COMMON.en-de"
     cmd = ["./run.sh", "--mini_size", "mini", "--conf_dir", "conf/mini", "--tgt_lang", "de",
            "--nj", str(nj), "--inference_nj", str(nj), "--test_sets", test_set,
@@ -277,15 +281,19 @@ def bench_recipe(
         cmd += ["--train_args", train_args]
     if inference_args:
         cmd += ["--inference_args", inference_args]
-    env = {**os.environ, "MUSTC": "", "CMD_BACKEND": "local", "OMP_NUM_THREADS": "1"}
-    env.setdefault("MINI_CORPUS_ROOT", str(ROOT / "downloads" / "mini_corpus"))
-    start = time.time()
-    with open(recipe / "bench_run.log", "w") as log:
-        proc = subprocess.run(cmd, cwd=recipe, env=env, stdout=log, stderr=subprocess.STDOUT)
-    wall = time.time() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"run.sh failed ({proc.returncode}); see {recipe}/bench_run.log")
-    exp = recipe / "exp"
+    wall = None
+    if not collect_only:
+        # a work dir from an earlier run is resumed as it is (its configs included)
+        recipe = work_dir if (work_dir / "run.sh").exists() else copy_recipe("mustc_lst", work_dir)
+        env = {**os.environ, "MUSTC": "", "CMD_BACKEND": "local", "OMP_NUM_THREADS": "1"}
+        env.setdefault("MINI_CORPUS_ROOT", str(ROOT / "downloads" / "mini_corpus"))
+        start = time.time()
+        with open(recipe / "bench_run.log", "a") as log:
+            proc = subprocess.run(cmd, cwd=recipe, env=env, stdout=log, stderr=subprocess.STDOUT)
+        wall = round(time.time() - start, 1)
+        if proc.returncode != 0:
+            raise SystemExit(f"run.sh failed ({proc.returncode}); see {recipe}/bench_run.log")
+    exp = work_dir / "exp"
     stage_seconds: dict[str, float] = {}
     for line in (exp / "stage_seconds.tsv").read_text().splitlines():
         stage, seconds, _ = line.split("\t")
@@ -323,7 +331,8 @@ def bench_recipe(
             "history": lm_info["history"],
         },
         "stage_seconds": stage_seconds,
-        "wall_seconds": round(wall, 1),
+        "wall_seconds_this_run": wall,
+        "note": note,
         "machine": {
             "cpus": os.cpu_count(),
             "load_average_at_end": os.getloadavg(),
@@ -351,8 +360,12 @@ def main() -> None:
         "--work_dir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "bench_lst_recipe",
-        help="recipe: the recipe copy to run in (replaced)",
+        help="recipe: the recipe copy to run in (kept: a re-run resumes)",
     )
+    parser.add_argument(
+        "--collect_only", action="store_true", help="recipe: only read a finished run"
+    )
+    parser.add_argument("--note", default="", help="recipe: how the run was made, for the JSON")
     parser.add_argument(
         "--systems", default="lst_stage_b", help="recipe: systems (+ what they depend on)"
     )
@@ -374,7 +387,13 @@ def main() -> None:
         print(f"wrote {RESULTS / 'lst_generation_cpu.json'}")
     if args.what == "recipe":
         result = bench_recipe(
-            args.work_dir, args.systems, args.train_args, args.inference_args, args.nj
+            args.work_dir,
+            args.systems,
+            args.train_args,
+            args.inference_args,
+            args.nj,
+            args.collect_only,
+            args.note,
         )
         out = RESULTS / "lst_mustc_mini_de.json"
         write_text_atomic(out, json.dumps(result, indent=2) + "\n")
