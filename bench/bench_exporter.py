@@ -9,9 +9,10 @@ resumes) and times it; then collects from the recipe's experiment dirs:
 * for the cascade, the WER of its greedy-CTC 1-best (``asr_text``, merged from the decoding jobs'
   outputs when the decode dir has none) against ``--src-ref``;
 * for each exporter system, the L2 loss and the mean L2 distance between its vectors and the MT
-  embeddings after every epoch, train and valid, parsed from ``EXP/<system>/train.log`` (ESPnet's
-  ``<n>epoch results: [train] ... l2=..., l2_dist=..., [valid] ...`` lines), plotted with
-  ``--plot``.
+  embeddings after every epoch, train and valid, from the reporter in ``EXP/<system>/checkpoint.pth``
+  (it keeps every epoch across resumed runs), else parsed from the training logs (ESPnet's
+  ``<n>epoch results: [train] ... l2=..., l2_dist=..., [valid] ...`` lines of ``train.log`` and of
+  the earlier runs' ``train.log.<n>``), plotted with ``--plot``.
 
     python bench/bench_exporter.py --run            # mini en-de; writes
         # bench/results/exporter_mustc_mini_de.json and exporter_mustc_mini_de_l2.png
@@ -80,19 +81,52 @@ def read_scores(path: Path) -> dict:
     return out
 
 
+CURVE_KEYS = ("l2", "l2_dist", "ce", "acc", "loss")
+
+
+def reporter_epochs(exp: Path) -> list[dict] | None:
+    """Per epoch, the ``l2``/``l2_dist``/``ce``/``acc``/``loss`` of the train and valid splits,
+    from the reporter state in ``exp/checkpoint.pth``; None when there is no checkpoint."""
+    if not (exp / "checkpoint.pth").is_file():
+        return None
+    from espnet_ext.training.safe_load import load_weights_only
+
+    stats = load_weights_only(exp / "checkpoint.pth")["reporter"]["stats"]
+    rows = []
+    for epoch in sorted(stats):
+        row: dict = {"epoch": int(epoch)}
+        for split in ("train", "valid"):
+            for key in CURVE_KEYS:
+                if key in stats[epoch].get(split, {}):
+                    row[f"{split}_{key}"] = round(float(stats[epoch][split][key]), 4)
+        rows.append(row)
+    if not any("train_l2" in r for r in rows):
+        raise ValueError(f"{exp}/checkpoint.pth: no l2 statistics (not an exporter training?)")
+    return rows
+
+
 def parse_epochs(log: Path) -> list[dict]:
-    """Per epoch, the ``l2``/``l2_dist``/``ce``/``acc`` of the train and valid splits."""
-    if not log.is_file():
+    """Per epoch, the ``l2``/``l2_dist``/``ce``/``acc`` of the train and valid splits, from
+    ``log`` and the logs of the earlier runs kept beside it (``<log>.<n>``)."""
+    from espnet_ext.launch.logs import earlier_logs
+
+    logs = earlier_logs(log)
+    if not logs:
         raise FileNotFoundError(f"{log}: no training log")
+    lines = [
+        line
+        for path in logs
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
     epochs: dict[int, dict] = {}
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in lines:
         match = EPOCH_RE.search(line)
         if not match:
             continue
         row: dict = {"epoch": int(match.group(1))}
         for split, body in re.findall(r"\[(train|valid)\]([^\[]*)", match.group(2)):
             for key, value in STAT_RE.findall(body):
-                if key in ("l2", "l2_dist", "ce", "acc", "loss"):
+                if key in CURVE_KEYS:
                     row[f"{split}_{key}"] = float(value)
         epochs[row["epoch"]] = row  # a resumed run logs an epoch again: keep the last
     if not epochs:
@@ -188,18 +222,24 @@ def collect(args: argparse.Namespace) -> dict:
     for system in args.exporters:
         scores = read_scores(decode_dir(exp, system, args.test_set, args.decode_tag))
         result["systems"][system] = {"role": "exporter", **scores}
-        result["l2_over_training"][system] = parse_epochs(exp / system / "train.log")
+        curve = reporter_epochs(exp / system)
+        result["l2_over_training"][system] = (
+            curve if curve is not None else parse_epochs(exp / system / "train.log")
+        )
     for system, entry in result["systems"].items():
         entry.update(training_facts(exp / system))
     return result
 
 
 def training_facts(exp: Path) -> dict:
-    """Epochs run (ESPnet's ``<n>epoch results`` lines) and ``train_info.json``'s cost."""
+    """Epochs run (ESPnet's ``<n>epoch results`` lines of every run's log) and
+    ``train_info.json``'s cost."""
+    from espnet_ext.launch.logs import earlier_logs
+
     facts: dict = {}
-    log = exp / "train.log"
-    if log.is_file():
-        text = log.read_text(encoding="utf-8", errors="replace")
+    logs = earlier_logs(exp / "train.log")
+    if logs:
+        text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in logs)
         epochs = {int(m.group(1)) for m in map(EPOCH_RE.search, text.splitlines()) if m}
         facts["epochs"] = max(epochs) if epochs else 0
     info = exp / "train_info.json"

@@ -103,6 +103,13 @@ def get_parser() -> argparse.ArgumentParser:
         "command; re-running a stage then redoes only its failed or missing jobs",
     )
     p.add_argument(
+        "--keep-old-logs",
+        action="store_true",
+        help="move the log of a job that runs again to LOG.<n> (n = 1, 2, ...) instead of "
+        "overwriting it; the pipeline's training jobs use it, so a resumed training keeps the "
+        "log of its earlier runs",
+    )
+    p.add_argument(
         "args", nargs=argparse.REMAINDER, metavar="[JOB=first:last] LOG CMD", help="jobs to run"
     )
     return p
@@ -136,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             config=args.config,
             skip_finished=args.skip_finished,
             name=args.name,
+            keep_old_logs=args.keep_old_logs,
         )
     except (RunJobsError, ValueError, OSError) as e:
         print(f"run_jobs: error: {e}", file=sys.stderr)

@@ -61,6 +61,32 @@ def footer(code: int, elapsed: float, threads: int, why: str = "") -> str:
     )
 
 
+def keep_old_log(log: Path) -> Path | None:
+    """Move an existing, non-empty ``log`` to ``<log>.<n>`` (the first free n = 1, 2, ...), so
+    that a re-run (e.g. a resumed training) does not wipe the record of the earlier runs; returns
+    the new name, or None when there was nothing to keep."""
+    log = Path(log)
+    if not log.is_file() or log.stat().st_size == 0:
+        return None
+    n = 1
+    while log.with_name(f"{log.name}.{n}").exists():
+        n += 1
+    kept = log.with_name(f"{log.name}.{n}")
+    os.replace(log, kept)
+    return kept
+
+
+def earlier_logs(log: Path) -> list[Path]:
+    """The logs :func:`keep_old_log` kept for ``log``, oldest first, then ``log`` if it exists."""
+    log = Path(log)
+    numbered = []
+    for path in log.parent.glob(f"{log.name}.*"):
+        suffix = path.name[len(log.name) + 1 :]
+        if suffix.isdigit():
+            numbered.append((int(suffix), path))
+    return [p for _, p in sorted(numbered)] + ([log] if log.is_file() else [])
+
+
 def append_footer(log: Path, code: int, elapsed: float, threads: int, why: str = "") -> None:
     """Append the footer, on a line of its own even if the job's output lacked a final newline."""
     with open(log, "ab+") as f:

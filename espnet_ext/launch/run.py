@@ -8,7 +8,7 @@ from pathlib import Path
 
 from espnet_ext.launch.jobs import JobRange, JobSpec
 from espnet_ext.launch.local import run_local
-from espnet_ext.launch.logs import read_status
+from espnet_ext.launch.logs import keep_old_log, read_status
 from espnet_ext.launch.report import Outcome, RunJobsError
 from espnet_ext.launch.slurm import SlurmConfig, run_slurm
 
@@ -88,12 +88,14 @@ def run_jobs(
     config: Path | None = None,
     skip_finished: bool = False,
     name: str | None = None,
+    keep_old_logs: bool = False,
 ) -> RunResult:
     """Run every job of ``job_range`` (or the single job when it is None) and collect outcomes.
 
     With ``skip_finished``, a job whose log ends with ``# Ended (code 0)`` and whose header records
     the same command (after job-number substitution) is not run again. ``name`` is the Slurm job
-    name (default: the log name without the job number).
+    name (default: the log name without the job number). With ``keep_old_logs``, the log of a
+    job that runs again is first moved to ``<log>.<n>`` (a resumed training keeps its history).
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
@@ -111,6 +113,9 @@ def run_jobs(
             todo.append(t)
     if not todo:
         return RunResult([], skipped)
+    if keep_old_logs:
+        for t in todo:
+            keep_old_log(t.log)
     if backend == "local":
         outcomes = run_local(spec, todo, max_jobs or default_max_jobs())
     else:

@@ -105,17 +105,21 @@ def test_bench_collects_scores_and_l2_curve(tiny_setup, trained_exporter, tmp_pa
     exporter = result["systems"][trained_exporter.name]
     assert exporter["bleu"] == json.loads((exporter_dir / "score.json").read_text())["bleu"]
 
-    # the L2 curve from the log agrees with the trainer's own records (log shows 3 decimals)
+    # the L2 curve (from the checkpoint's reporter) and the one parsed from the training log
+    # agree with the trainer's own records (the log shows 3 decimals)
     curve = result["l2_over_training"][trained_exporter.name]
+    log_curve = load_bench().parse_epochs(trained_exporter / "train.log")
     stats = torch.load(
         trained_exporter / "checkpoint.pth", map_location="cpu", weights_only=False
     )["reporter"]["stats"]
-    assert [row["epoch"] for row in curve] == sorted(stats) == [1, 2]
-    for row in curve:
+    assert [row["epoch"] for row in curve] == [r["epoch"] for r in log_curve] == [1, 2]
+    assert sorted(stats) == [1, 2]
+    for row, log_row in zip(curve, log_curve):
         for split in ("train", "valid"):
             for key in ("l2", "l2_dist", "ce"):
                 expected = stats[row["epoch"]][split][key]
                 assert row[f"{split}_{key}"] == pytest.approx(expected, rel=1e-3, abs=1e-3)
+                assert log_row[f"{split}_{key}"] == pytest.approx(expected, rel=1e-3, abs=1e-3)
 
 
 def test_bench_reports_missing_inputs(tiny_setup, tmp_path):
@@ -140,3 +144,15 @@ def test_bench_reports_missing_inputs(tiny_setup, tmp_path):
     log.write_text("1epoch results: [train] loss=1.0, acc=0.5, [valid] loss=1.1\n")
     with pytest.raises(ValueError, match="no l2 statistics"):
         bench.parse_epochs(log)
+
+
+def test_log_curve_reads_the_earlier_runs_logs(tmp_path):
+    """A resumed training's earlier logs (kept as train.log.<n> by the pipeline) count too; an
+    epoch logged again by a later run takes the later values."""
+    line = "{e}epoch results: [train] l2={v}, l2_dist=1.0, [valid] l2={v}, l2_dist=2.0\n"
+    (tmp_path / "train.log.1").write_text(line.format(e=1, v=9.0) + line.format(e=2, v=8.0))
+    (tmp_path / "train.log.2").write_text(line.format(e=2, v=7.0))
+    (tmp_path / "train.log").write_text(line.format(e=3, v=6.0))
+    (tmp_path / "train.log.old").write_text(line.format(e=4, v=5.0))  # not a kept log
+    curve = load_bench().parse_epochs(tmp_path / "train.log")
+    assert [(r["epoch"], r["train_l2"]) for r in curve] == [(1, 9.0), (2, 7.0), (3, 6.0)]

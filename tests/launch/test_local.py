@@ -122,6 +122,28 @@ def test_skip_finished_reruns_only_failed_jobs(run_jobs, tmp_path):
     assert len((tmp_path / "runs.txt").read_text().split()) == 10
 
 
+def test_keep_old_logs_moves_the_earlier_runs_logs_aside(run_jobs, tmp_path):
+    from espnet_ext.launch.logs import earlier_logs
+
+    for run in ("first", "second", "third"):
+        r = run_jobs("--keep-old-logs", "JOB=1:2", "log/train.JOB.log", f"echo {run} JOB")
+        assert r.returncode == 0, r.stderr
+    log = tmp_path / "log/train.1.log"
+    kept = earlier_logs(log)
+    assert [p.name for p in kept] == ["train.1.log.1", "train.1.log.2", "train.1.log"]
+    assert ["first 1" in kept[0].read_text(), "second 1" in kept[1].read_text()] == [True, True]
+    assert "third 1" in log.read_text() and "second 1" not in log.read_text()
+    assert read_status(kept[0]).code == 0  # each kept log is a whole job log
+    # without the flag a re-run overwrites (decoding, dumping: the log of the last run only)
+    assert run_jobs("JOB=1:2", "log/train.JOB.log", "echo fourth JOB").returncode == 0
+    assert len(earlier_logs(log)) == 3 and "fourth 1" in log.read_text()
+    # an empty log (a job that never wrote) is not kept
+    empty = tmp_path / "log/empty.log"
+    empty.write_text("")
+    assert run_jobs("--keep-old-logs", "log/empty.log", "echo x").returncode == 0
+    assert earlier_logs(empty) == [empty]
+
+
 def _running(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()

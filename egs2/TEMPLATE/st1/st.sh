@@ -364,7 +364,8 @@ $(data_args "${task}" valid "$(system_data_dir "${system}" valid "${valid_set}")
     else
         [ "${ngpu}" -gt 1 ] && dist_args=(--multiprocessing_distributed true)
         # shellcheck disable=SC2086
-        ${cuda_cmd} --gpu "${ngpu}" "${exp}/train.log" ${cmd} --ngpu "${ngpu}" "${dist_args[@]}"
+        # --keep-old-logs: a resumed training keeps the logs of its earlier runs (train.log.<n>)
+        ${cuda_cmd} --keep-old-logs --gpu "${ngpu}" "${exp}/train.log" ${cmd} --ngpu "${ngpu}" "${dist_args[@]}"
     fi
     echo $(( SECONDS - start )) >> "${exp}/train_wall_seconds.txt"
     finish_system "${system}" "${task}" "${exp}"
