@@ -32,12 +32,14 @@ def training_summary(exp_dir: Path) -> dict:
     checkpoint's reporter, which keeps every epoch across resumes; train.log restarts)."""
     import yaml
 
-    from espnet_ext.training.safe_load import load_weights_only
+    from espnet_ext.training.safe_load import reporter_stats
 
     config = yaml.safe_load((exp_dir / "config.yaml").read_text())
     log = (exp_dir / "train.log").read_text(errors="replace")
     updates = [int(n) for n in re.findall(r"\[train\] Batch sampler: .*?N-batch=(\d+)", log)]
-    stats = load_weights_only(exp_dir / "checkpoint.pth")["reporter"]["stats"]
+    stats = reporter_stats(exp_dir)
+    if stats is None:
+        raise FileNotFoundError(f"{exp_dir}/checkpoint.pth: not trained")
     return {
         "batch_bins": config.get("batch_bins"),
         "max_epoch": config.get("max_epoch"),

@@ -87,11 +87,11 @@ CURVE_KEYS = ("l2", "l2_dist", "ce", "acc", "loss")
 def reporter_epochs(exp: Path) -> list[dict] | None:
     """Per epoch, the ``l2``/``l2_dist``/``ce``/``acc``/``loss`` of the train and valid splits,
     from the reporter state in ``exp/checkpoint.pth``; None when there is no checkpoint."""
-    if not (exp / "checkpoint.pth").is_file():
-        return None
-    from espnet_ext.training.safe_load import load_weights_only
+    from espnet_ext.training.safe_load import reporter_stats
 
-    stats = load_weights_only(exp / "checkpoint.pth")["reporter"]["stats"]
+    stats = reporter_stats(exp)
+    if stats is None:
+        return None
     rows = []
     for epoch in sorted(stats):
         row: dict = {"epoch": int(epoch)}

@@ -49,3 +49,15 @@ def load_weights_only(path: str | os.PathLike, map_location=None):
     with torch.serialization.safe_globals(checkpoint_safe_globals()):
         # torch.serialization.load, not torch.load: the trainer wrapping may route torch.load.
         return torch.serialization.load(path, map_location=map_location, weights_only=True)
+
+
+def reporter_stats(exp_dir: str | os.PathLike) -> dict | None:
+    """ESPnet's per-epoch reporter statistics (``{epoch: {"train": {...}, "valid": {...}}}``) from
+    ``exp_dir/checkpoint.pth``, loaded weights-only; None when there is no checkpoint. They cover
+    every epoch across resumed runs, unlike a training log."""
+    from pathlib import Path
+
+    path = Path(exp_dir) / "checkpoint.pth"
+    if not path.is_file():
+        return None
+    return load_weights_only(path)["reporter"]["stats"]

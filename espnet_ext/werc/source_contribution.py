@@ -166,15 +166,16 @@ def utterance_source_share(model, speech: torch.Tensor, text: torch.Tensor) -> t
 def updates_by_epoch(exp_dir: Path) -> dict[int, int]:
     """``{epoch: training updates at its end}`` from the reporter in ``exp_dir/checkpoint.pth``
     (empty if there is none or it cannot be read)."""
-    from espnet_ext.training.safe_load import load_weights_only
+    from espnet_ext.training.safe_load import reporter_stats
 
-    path = exp_dir / "checkpoint.pth"
-    if not path.is_file():
-        return {}
     try:
-        stats = load_weights_only(path)["reporter"]["stats"]
+        stats = reporter_stats(exp_dir)
     except Exception as e:  # an unreadable checkpoint only costs the step column
-        logger.warning("%s: no update counts (%s); the step column stays empty", path, e)
+        logger.warning(
+            "%s/checkpoint.pth: no update counts (%s); the step column stays empty", exp_dir, e
+        )
+        return {}
+    if stats is None:
         return {}
     return {
         int(epoch): int(entry["train"]["total_count"])
