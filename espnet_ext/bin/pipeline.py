@@ -176,6 +176,18 @@ def _resolve_model(args) -> None:
     print(resolve_model_file(args.exp_dir, args.name))
 
 
+def _import_system(args) -> None:
+    from espnet_ext.pipeline.import_system import import_system
+
+    train_args = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args
+    record = import_system(args.src, args.dst, args.task, args.config, args.model_name, train_args)
+    for line in record["checks"]:
+        logging.info("%s: %s", args.dst, line)
+    for line in record["training_differences"]:
+        logging.info("%s: trained with another option (allowed): %s", args.dst, line)
+    logging.info("%s: imported %s from %s", args.dst, record["model_file"], record["source"])
+
+
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -315,6 +327,23 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=_rtf)
+
+    p = sub.add_parser(
+        "import-system",
+        help="stages 8-10: take a system from another recipe's finished experiment, after checking "
+        "that it matches what this recipe would train (espnet_ext.pipeline.import_system)",
+    )
+    p.add_argument("--src", required=True, help="the finished experiment, e.g. ../x/exp/asr")
+    p.add_argument("--dst", required=True, help="this recipe's experiment dir for the system")
+    p.add_argument("--task", required=True, help="the system's pipeline task")
+    p.add_argument("--config", required=True, help="the system's training config in this recipe")
+    p.add_argument("--model-name", required=True, help="the checkpoint to import")
+    p.add_argument(
+        "train_args",
+        nargs=argparse.REMAINDER,
+        help="after --: the token, data and normalisation options this recipe would train with",
+    )
+    p.set_defaults(func=_import_system)
     return parser
 
 

@@ -72,6 +72,10 @@ class PipelineTask:
     # training data read only where the data dir has the file (data dirs made by an older version
     # may lack it); no shape files are passed for it, so batching does not depend on it
     optional_data: tuple[tuple[str, str, str], ...] = ()
+    # "module:Class" of the ESPnet task that trains it: its parser reads a config with defaults
+    # (espnet_ext.pipeline.import_system compares model options). Empty: not an ESPnet task, its
+    # systems cannot be imported from another recipe
+    task_class: str = ""
 
     def data_dir(self, split: str, set_name: str, variant: str = "", units_tag: str = "") -> str:
         """A data dir of this task relative to the dump dir; split: train | valid | test."""
@@ -140,6 +144,7 @@ def _espnet(name: str, stage: int, data, inputs: tuple[str, ...], tokens: str, m
         inference_module=f"espnet_ext.bin.{name}_inference",
         config_option=f"--{name}_train_config",
         model_option=f"--{name}_model_file",
+        task_class=f"espnet2.tasks.{name}:{name.upper()}Task",
     )
 
 
@@ -172,6 +177,7 @@ TASKS["exporter"] = PipelineTask(
     inference_inputs=("speech",),
     tokens="tgt+src",
     metric="bleu",
+    task_class="espnet_ext.exporter.task:ExporterTask",
     train_module="espnet_ext.bin.exporter_train",
     inference_module="espnet_ext.bin.exporter_inference",
     config_option="--exporter_train_config",
@@ -194,6 +200,7 @@ TASKS["hf_mt"] = PipelineTask(
     inference_inputs=("src_text",),
     tokens="tgt+src",
     metric="bleu",
+    task_class="espnet_ext.connectors.hf_mt_task:HFMTTask",
     train_module="espnet_ext.bin.hf_mt_train",
     inference_module="espnet_ext.bin.hf_mt_inference",
     config_option="--train_config",
@@ -209,6 +216,7 @@ TASKS["connector"] = PipelineTask(
     inference_inputs=("speech",),
     tokens="none",
     metric="bleu",
+    task_class="espnet_ext.connectors.task:ConnectorSTTask",
     train_module="espnet_ext.bin.connector_train",
     inference_module="espnet_ext.bin.connector_inference",
     config_option="--train_config",
@@ -272,6 +280,7 @@ TASKS["lst"] = PipelineTask(
     inference_inputs=("speech",),
     tokens="none",
     metric="bleu",
+    task_class="espnet_ext.lst.task:LSTTask",
     train_module="espnet_ext.bin.lst_train",
     inference_module="espnet_ext.bin.lst_inference",
     config_option="--train_config",
@@ -294,6 +303,7 @@ TASKS["discrete"] = PipelineTask(
     inference_inputs=("src_text",),
     tokens="tgt+joint",
     metric="bleu",
+    task_class="espnet_ext.discrete.task:DiscreteSTTask",
     train_module="espnet_ext.bin.discrete_train",
     inference_module="espnet_ext.bin.discrete_inference",
     config_option="--discrete_train_config",

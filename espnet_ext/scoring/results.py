@@ -71,6 +71,8 @@ def load_experiment(exp_dir: str | os.PathLike) -> list[dict]:
     info = _read_json(exp_dir / "train_info.json", exp_notes)
     if info is None and not exp_notes:
         exp_notes.append("no train_info.json (training not finished?)")
+    if (info or {}).get("imported_from"):
+        exp_notes.append(f"imported from {info['imported_from']}")
     base = {
         "system": exp_dir.name,
         "exp_dir": str(exp_dir.resolve()),

@@ -6,7 +6,11 @@
      "total_params": 45000000, "frozen_params": 14000000, "train_wall_s": 5400.0,
      "device_hours": 6.0, "device": "gpu", "ngpu": 4,
      "checkpoint": "/abs/exp/st_transformer/valid.acc.ave.pth", "config": "/abs/.../config.yaml",
-     "freeze_param": ["encoder"]}
+     "freeze_param": ["encoder"], "imported_from": null}
+
+``imported_from``: the source experiment of a system that the pipeline imported from another
+recipe (``EXP/imported_from.json``, :mod:`espnet_ext.pipeline.import_system`); its training time
+is the source's.
 
 Parameters are counted from the checkpoint's state dict, so the model need not be built (and
 neither ESPnet nor the model's code is imported). A state dict also holds buffers; entries that
@@ -178,7 +182,15 @@ def train_info(
         "checkpoint": str(ckpt),
         "config": str(config_path),
         "freeze_param": freeze,
+        "imported_from": _imported_from(exp_dir),
     }
+
+
+def _imported_from(exp_dir: Path) -> str | None:
+    from espnet_ext.pipeline.import_system import read_import_record
+
+    record = read_import_record(exp_dir)
+    return record["source"] if record else None
 
 
 def write_train_info(info: dict, exp_dir: str | os.PathLike) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import pytest
 
@@ -74,6 +75,37 @@ def test_baseline_recipe_local_backend(tmp_path, mini_corpus_root):
     ]
     assert stages == [str(s) for s in range(1, 14)]
     assert (recipe / "exp" / "st_scratch" / "packed" / "st_scratch.zip").stat().st_size > 0
+    _check_import_into_another_recipe(recipe, tmp_path, mini_corpus_root)
+
+
+def _check_import_into_another_recipe(recipe, tmp_path, mini_corpus_root):
+    """st.sh --import_systems: a second recipe with the same data takes this run's ASR in stage 8
+    instead of training it, and refuses it once its own ASR config differs."""
+    other = copy_recipe("mustc_baseline", tmp_path / "other")
+    for item in ("data", "dump", "exp/stats_asr_train.en-de"):
+        shutil.copytree(recipe / item, other / item, symlinks=True)
+    args = ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--stage", "8", "--stop_stage", "8",
+            "--systems", "asr", "--import_systems", f"asr={recipe}/exp/asr"]  # fmt: skip
+    env = {"MINI_CORPUS_ROOT": str(mini_corpus_root), "CMD_BACKEND": "local"}
+    output = run_recipe(other, args, env=env)
+    assert "asr: importing" in output
+    source, copy = recipe / "exp" / "asr", other / "exp" / "asr"
+    record = json.loads((copy / "imported_from.json").read_text())
+    assert record["source"] == str(source.resolve())
+    assert (copy / record["model_file"]).read_bytes() == (source / record["model_file"]).read_bytes()
+    info = json.loads((copy / "train_info.json").read_text())
+    assert info["imported_from"] == str(source.resolve())
+    assert info["train_wall_s"] == json.loads((source / "train_info.json").read_text())["train_wall_s"]
+    assert (copy / ".done").is_file()
+
+    shutil.rmtree(copy)
+    conf = other / "conf" / "mini" / "asr_transformer.yaml"
+    conf.unlink()  # a copy of the baseline's file, edited here only
+    text = (recipe / "conf" / "mini" / "asr_transformer.yaml").read_text()
+    conf.write_text(text.replace("num_blocks: 6", "num_blocks: 5", 1))
+    with pytest.raises(AssertionError, match=r"(?s)model configuration differs: encoder_conf.*cannot import"):
+        run_recipe(other, args, env=env)
+    assert not (copy / ".done").exists()
 
 
 @pytest.mark.slurm

@@ -75,6 +75,9 @@ systems=                   # systems to run, space separated; empty: every syste
 conf_dir=conf/tuning       # config family: conf/tuning (paper scale, GPU) or conf/mini (CPU)
 train_args=                # extra arguments for every training job
 inference_args=            # extra arguments for every decoding job
+import_systems=            # stages 8-10: systems taken from another recipe's finished experiments instead of
+                           # trained, e.g. "asr=../../mustc_baseline/st1/exp/asr"; refused unless its
+                           # tokenizers, statistics and model config match this recipe's (README)
 inference_model=valid.acc.ave.pth  # checkpoint for decoding, packing, init_param (an n-best average falls back to fewer epochs)
 espnet_decoder=false       # stage 11: decode ST with ESPnet's st_inference (one utterance at a time) instead of the batched decoder
 inference_batch_bins=4000000  # stage 11: samples per batch of the batched decoder (padding included)
@@ -112,6 +115,19 @@ tgt_token_dir=${token_dir}/tgt_${bpemode}${tgt_nbpe}
 all_systems=$(selected_systems)
 [ -n "${all_systems}" ] || die "no system selected from ${systems_file} (systems='${systems}')"
 log "systems: $(echo ${all_systems})"
+# import_source <system>: the experiment --import_systems names for it, empty if it trains here
+import_source() {
+    local pair
+    for pair in ${import_systems}; do
+        [ "${pair%%=*}" = "$1" ] && echo "${pair#*=}"
+    done
+    return 0
+}
+for _pair in ${import_systems}; do
+    [[ ${_pair} == ?*=?* ]] || die "--import_systems: '${_pair}' is not <system>=<experiment dir>"
+    field "${_pair%%=*}" task > /dev/null || die "--import_systems: no system ${_pair%%=*} in ${systems_file}"
+    [ -d "${_pair#*=}" ] || die "--import_systems: no experiment dir ${_pair#*=} (for ${_pair%%=*})"
+done
 
 # What a task reads, which tokens and entrypoints it uses and how it is scored comes from the
 # task registry (espnet_ext/pipeline/tasks.py); these wrappers pass the languages and text cases.
@@ -331,16 +347,30 @@ train_system() {
     fi
     if [ "$(field "${system}" stats_at_training)" = True ]; then collect_stats "${system}"; fi
     need "${stats}/.done" 7
+    local norm_args=""
+    if [ "$(task_field "${task}" speech_input)" = True ]; then
+        norm_args="--normalize_conf stats_file=${stats}/train/feats_stats.npz"
+    fi
+    local import_dir
+    import_dir=$(import_source "${system}")
+    if [ -n "${import_dir}" ]; then
+        local name
+        name=$(field "${system}" inference_model)
+        log "  ${system}: importing ${import_dir} (checked against ${conf} and this recipe's tokenizers and statistics) -> ${exp}"
+        # shellcheck disable=SC2046
+        pipe import-system --src "${import_dir}" --dst "${exp}" --task "${task}" --config "${conf}" \
+            --model-name "${name:-${inference_model}}" -- $(task_tokens "${task}") \
+            $(data_args "${task}" train "$(system_data_dir "${system}" train "${train_dump_set}")") ${norm_args} \
+            || die "${system}: cannot import ${import_dir} (see above)"
+        finish_system "${system}" "${task}" "${exp}"
+        return 0
+    fi
     init_from=$(field "${system}" init_from)
     if [ -n "${init_from}" ]; then
         need "${expdir}/${init_from}/.done" "$(field "${init_from}" train_stage)"
         for item in $(field "${system}" init_param); do
             init_args+=" --init_param $(model_file "${expdir}/${init_from}"):${item}"
         done
-    fi
-    local norm_args=""
-    if [ "$(task_field "${task}" speech_input)" = True ]; then
-        norm_args="--normalize_conf stats_file=${stats}/train/feats_stats.npz"
     fi
     mkdir -p "${exp}"
     cmd="${python} -m $(task_field "${task}" train_module) --use_preprocessor true $(task_tokens "${task}") \
@@ -374,14 +404,14 @@ $(data_args "${task}" valid "$(system_data_dir "${system}" valid "${valid_set}")
 # finish_system <system> <task> <exp>: checks the model file, runs the task's post-training step,
 # records train_info.json and marks the system trained
 finish_system() {
-    local system=$1 task=$2 exp=$3 post
-    model_file "${exp}" > /dev/null || die "${system}: training ended without its inference model (see above)"
+    local system=$1 task=$2 exp=$3 post model
+    model=$(model_file "${exp}") || die "${system}: training ended without its inference model (see above)"
     post=$(task_field "${task}" post_train_module)
     if [ -n "${post}" ]; then
         log "  ${system}: ${post}"
-        ${python} -m "${post}" --exp-dir "${exp}" --model-file "$(model_file "${exp}")"
+        ${python} -m "${post}" --exp-dir "${exp}" --model-file "${model}"
     fi
-    ${python} -m espnet_ext.bin.train_info --exp-dir "${exp}" --ngpu "${ngpu}" --system "${system}" --task "${task}" \
+    ${python} -m espnet_ext.bin.train_info --exp-dir "${exp}" --checkpoint "${model}" --ngpu "${ngpu}" --system "${system}" --task "${task}" \
         --wall-seconds "$(awk '{s+=$1} END {print s}' "${exp}/train_wall_seconds.txt")"
     touch "${exp}/.done"
 }
