@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fixtures.slurm_cluster import slurm_cluster  # noqa: F401
+from tests.fixtures.slurm_cluster import slurm_cluster, slurm_two_node_cluster  # noqa: F401
 from tests.xdist_groups import apply_groups
 
 # The end-to-end recipe runs take most of the suite's time. With `pytest -n 2 --dist loadgroup`
@@ -17,6 +17,7 @@ RECIPE_GROUPS = {
     "tests/recipes/test_mustc_discrete.py": "recipes_b",  # 290
     "tests/recipes/test_how2.py": "recipes_b",  # 255
     "tests/recipes/test_mustc_baseline.py::test_baseline_recipe_slurm_backend": "recipes_b",  # 155
+    "tests/recipes/test_mustc_baseline.py::test_asr_training_on_two_slurm_nodes": "recipes_b",
     "tests/recipes/test_interrupted_stages.py": "recipes_b",  # 150
 }
 

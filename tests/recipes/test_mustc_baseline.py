@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 
 import pytest
@@ -92,10 +93,15 @@ def _check_import_into_another_recipe(recipe, tmp_path, mini_corpus_root):
     source, copy = recipe / "exp" / "asr", other / "exp" / "asr"
     record = json.loads((copy / "imported_from.json").read_text())
     assert record["source"] == str(source.resolve())
-    assert (copy / record["model_file"]).read_bytes() == (source / record["model_file"]).read_bytes()
+    assert (copy / record["model_file"]).read_bytes() == (
+        source / record["model_file"]
+    ).read_bytes()
     info = json.loads((copy / "train_info.json").read_text())
     assert info["imported_from"] == str(source.resolve())
-    assert info["train_wall_s"] == json.loads((source / "train_info.json").read_text())["train_wall_s"]
+    assert (
+        info["train_wall_s"]
+        == json.loads((source / "train_info.json").read_text())["train_wall_s"]
+    )
     assert (copy / ".done").is_file()
 
     shutil.rmtree(copy)
@@ -103,7 +109,9 @@ def _check_import_into_another_recipe(recipe, tmp_path, mini_corpus_root):
     conf.unlink()  # a copy of the baseline's file, edited here only
     text = (recipe / "conf" / "mini" / "asr_transformer.yaml").read_text()
     conf.write_text(text.replace("num_blocks: 6", "num_blocks: 5", 1))
-    with pytest.raises(AssertionError, match=r"(?s)model configuration differs: encoder_conf.*cannot import"):
+    with pytest.raises(
+        AssertionError, match=r"(?s)model configuration differs: encoder_conf.*cannot import"
+    ):
         run_recipe(other, args, env=env)
     assert not (copy / ".done").exists()
 
@@ -124,3 +132,35 @@ def test_baseline_recipe_slurm_backend(tmp_path, mini_corpus_root, slurm_cluster
     # the jobs really went through Slurm: the launcher's batch scripts and per-task logs exist
     assert list((recipe / "exp" / "st_scratch").glob("decode_*/*/logs/q/*.sh"))
     assert "backend=slurm" in (recipe / "exp" / "st_scratch" / "train.log").read_text()
+
+
+@pytest.mark.slurm
+def test_asr_training_on_two_slurm_nodes(tmp_path, mini_corpus_root, slurm_two_node_cluster):
+    """--num_nodes 2: st.sh trains through espnet2.bin.launch, which submits one job over two
+    nodes (our Slurm backend) whose srun starts one training process per node (DDP, gloo on the
+    CPU); the model it writes decodes and scores like any other."""
+    cluster = slurm_two_node_cluster
+    recipe = copy_recipe("mustc_baseline", tmp_path / "mustc_baseline")
+    test_set = "tst-COMMON.en-de"
+    run_recipe(
+        recipe,
+        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "2",
+         "--systems", "asr", "--test_sets", test_set, "--stop_stage", "12", "--num_nodes", "2",
+         "--train_args", SHORT_TRAINING, "--inference_args", SHORT_DECODING],
+        env={"MINI_CORPUS_ROOT": str(mini_corpus_root), "CMD_BACKEND": "slurm",
+             "SLURM_CONF": str(cluster.conf)},
+    )  # fmt: skip
+    exp = recipe / "exp" / "asr"
+    log = (exp / "train.log").read_text()
+    header = re.search(r"slurm_job=(\d+)_\d+ sbatch_opts=(\S+)", log)
+    assert header and "--nodes=2" in header.group(2).split(","), log[:2000]
+    # both nodes launched a task of the training job's first step (the srun)
+    for node in cluster.node_names:
+        slurmd_log = (cluster.root / "log" / f"slurmd.{node}.log").read_text()
+        assert f"launch task StepId={header.group(1)}.0 " in slurmd_log, node
+    # two training processes, and rank 0 logged as one of a world of two
+    assert len(re.findall(r"^\S+python\S* \S+asr_train\.py ", log, re.M)) == 2
+    assert re.search(r"^\[[^\]:]+:0/2\] .*\(trainer:\d+\) INFO: 1epoch results", log, re.M)
+    _check_stage_files(recipe, ["asr"], test_set)
+    row = _rows_by_system(recipe / "exp")[("asr", test_set)]
+    assert math.isfinite(row["wer"])
