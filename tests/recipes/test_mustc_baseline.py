@@ -36,6 +36,10 @@ def _check_stage_files(recipe, systems, test_set):
         info = json.loads((exp / "train_info.json").read_text())
         assert 0 < info["trainable_params"] <= info["total_params"], info
         assert info["train_wall_s"] > 0
+        # run_train.sh re-runs exactly this training: one command line with every option
+        script = (exp / "run_train.sh").read_text().splitlines()
+        assert len(script) == 5 and script[3] == ". ./path.sh", script
+        assert f"--output_dir exp/{system} " in script[4] and "--train_data_path" in script[4]
         decode = next(exp.glob(f"decode_*/{test_set}"))
         hyps = (decode / "text").read_text().splitlines()
         refs = (decode / "ref").read_text().splitlines()

@@ -377,6 +377,7 @@ train_system() {
 $(data_args "${task}" train "$(system_data_dir "${system}" train "${train_dump_set}")" --shapes "${stats}") \
 $(data_args "${task}" valid "$(system_data_dir "${system}" valid "${valid_set}")") ${norm_args} ${init_args} \
 --resume true --output_dir ${exp} --config ${conf} ${train_args}"
+    cmd=${cmd//$'\n'/ }  # the helpers print several lines; run_train.sh must be one command
     # a script that re-runs exactly this training, for the record and for debugging
     printf '#!/usr/bin/env bash\n# made by st.sh on %s\ncd %q\n. ./path.sh\n%s --ngpu %s "$@"\n' \
         "$(date)" "$(pwd)" "${cmd}" "${ngpu}" > "${exp}/run_train.sh"
