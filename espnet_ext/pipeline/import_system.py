@@ -47,8 +47,14 @@ logger = logging.getLogger(__name__)
 IMPORT_RECORD = "imported_from.json"
 STATS_RTOL = 1e-9
 # model options beyond the task's class choices (``<choice>`` and ``<choice>_conf``)
-MODEL_OPTIONS = ("model_conf", "ctc_conf", "joint_net_conf", "input_size", "token_type")
-MODEL_OPTIONS_SRC = ("src_token_type",)
+MODEL_OPTIONS = (
+    "model_conf",
+    "ctc_conf",
+    "joint_net_conf",
+    "input_size",
+    "token_type",
+    "src_token_type",
+)
 # options that say where and how a run was launched, not how the model was trained
 PER_RUN_OPTIONS = {
     "config", "output_dir", "resume", "ngpu", "print_config", "init_param", "token_list",
@@ -185,11 +191,8 @@ def check_stats(local_file: str, src_file: Path) -> str:
             raise SystemImportError(
                 f"statistics: {key} has shape {a.shape} in {local_file}, {b.shape} in {src_file}"
             )
-        scale = np.maximum(np.abs(a), np.abs(b))
-        diff = np.abs(a - b)
-        rel = float(
-            np.max(np.where(scale > 0, diff / np.where(scale > 0, scale, 1), 0), initial=0)
-        )
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.finfo(np.float64).tiny)
+        rel = float(np.max(np.abs(a - b) / scale, initial=0.0))
         if rel > STATS_RTOL:
             raise SystemImportError(
                 f"statistics: {key} of {local_file} and the source's {src_file} differ "
@@ -221,7 +224,7 @@ def task_options(task_name: str, config: Path) -> tuple[dict, set[str]]:
         raise SystemImportError(f"{config}: not a valid {name} config (exit {e.code})") from None
     model_keys = {c.name for c in cls.class_choices_list}
     model_keys |= {f"{k}_conf" for k in model_keys}
-    model_keys |= set(MODEL_OPTIONS) | {k for k in MODEL_OPTIONS_SRC if k in options}
+    model_keys |= set(MODEL_OPTIONS)
     return options, model_keys
 
 
@@ -289,7 +292,8 @@ def import_system(
         raise SystemImportError(f"{src}: importing an experiment into itself")
     if dst.exists() and not (dst / IMPORT_RECORD).is_file():
         raise SystemImportError(
-            f"{dst} exists and was not imported (an unfinished training?): remove it to import {src}"
+            f"{dst} exists and was not imported (an unfinished training?): "
+            f"remove it to import {src}"
         )
     src_config = yaml.safe_load((src / "config.yaml").read_text(encoding="utf-8")) or {}
     # paths in an experiment's config are relative to its recipe dir (<recipe>/exp/<system>)
