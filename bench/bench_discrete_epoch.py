@@ -87,8 +87,12 @@ def prepare(work: Path, corpus_root: Path, name: str) -> Path:
 def train_one_epoch(recipe: Path, system: str, label: str, extra: list[str]) -> dict:
     out = recipe / "exp_epoch" / label
     record = out / "bench.json"
+    log_file = recipe / "exp_epoch" / f"{label}.log"
     if record.is_file():
-        return json.loads(record.read_text())
+        result = json.loads(record.read_text())
+        if "valid_acc_after_epoch" not in result:  # recorded before this field existed
+            result["valid_acc_after_epoch"] = _valid_acc(log_file.read_text(errors="replace"))
+        return result
     if out.exists():  # an interrupted run: the epoch is timed from its start
         shutil.rmtree(out)
     out.parent.mkdir(exist_ok=True)
@@ -98,7 +102,6 @@ def train_one_epoch(recipe: Path, system: str, label: str, extra: list[str]) -> 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
     print(f"{label}: {' '.join(cmd)}", flush=True)
-    log_file = recipe / "exp_epoch" / f"{label}.log"
     with open(log_file, "w") as log:
         proc = subprocess.run(
             cmd, cwd=recipe, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=log,
@@ -119,11 +122,18 @@ def train_one_epoch(recipe: Path, system: str, label: str, extra: list[str]) -> 
         ),
         "wall_seconds": round(wall, 1),
         "updates_per_epoch": updates,
+        "valid_acc_after_epoch": _valid_acc(log),
         "params": _params(out),
         "load_avg_at_end": os.getloadavg(),
     }
     record.write_text(json.dumps(result, indent=1) + "\n")
     return result
+
+
+def _valid_acc(log: str) -> float:
+    """The validation accuracy ESPnet reports after the epoch."""
+    valid = re.search(r"1epoch results: .*\[valid\] (.*)", log).group(1)
+    return float(re.search(r"\bacc=([0-9.]+)", valid).group(1))
 
 
 def _params(exp: Path) -> int:
@@ -190,6 +200,9 @@ def main() -> None:
         "cases": cases,
         "cpu_time_ratio_to_fbank": {
             label: round(c["cpu_seconds"] / fbank, 3) for label, c in cases.items()
+        },
+        "valid_acc_after_one_epoch": {
+            label: c["valid_acc_after_epoch"] for label, c in cases.items()
         },
         "seconds_per_update_cpu": {
             label: round(float(np.divide(c["cpu_seconds"], c["updates_per_epoch"])), 3)
