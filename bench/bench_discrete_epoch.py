@@ -144,11 +144,9 @@ def _params(exp: Path) -> int:
 
 
 def _shape_lengths(path: Path) -> dict[str, int]:
-    out = {}
-    for line in path.read_text().splitlines():
-        key, shape = line.split(maxsplit=1)
-        out[key] = int(shape.split(",")[0])
-    return out
+    from espnet_ext.pipeline.datadir import read_map
+
+    return {key: int(shape.split(",")[0]) for key, shape in read_map(path).items()}
 
 
 def input_lengths(work: Path) -> dict:

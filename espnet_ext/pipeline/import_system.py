@@ -265,12 +265,15 @@ def _copy_model(src: Path, dst: Path, model_name: str) -> tuple[str, str, bool]:
             )
         (dst / path.name).symlink_to(target)
         path = src / target
-    problem = CheckpointDir(src).verify(path.name)
+    source = CheckpointDir(src)
+    problem = source.verify(path.name)
     verified = problem is None
     if problem and not problem.startswith("no checksum"):
         raise SystemImportError(f"{path}: {problem}")
     shutil.copy2(path, dst / path.name)
-    sha = file_sha256(dst / path.name)
+    # a verified source's sha256 is known: a big checkpoint is read once more, not twice (a bad
+    # copy still fails the copy's manifest check when loaded)
+    sha = (verified and source.known_sha256(path.name)) or file_sha256(dst / path.name)
     CheckpointDir(dst).update_manifest({path.name: sha})
     return path.name, sha, verified
 
@@ -343,9 +346,10 @@ def import_system(
         if (src / "images").is_dir():
             shutil.copytree(src / "images", tmp / "images")
         config_out = dict(src_config, output_dir=str(dst))
-        for option in (*setup.token_lists, *setup.bpemodels):
+        for option, local_file in (setup.token_lists | setup.bpemodels).items():
+            # a token list ESPnet wrote inline stays inline (it was compared equal)
             if option in setup.bpemodels or isinstance(src_config.get(option), str):
-                config_out[option] = (setup.token_lists | setup.bpemodels)[option]
+                config_out[option] = local_file
         if setup.stats_file:
             config_out["normalize_conf"] = dict(
                 src_config["normalize_conf"], stats_file=setup.stats_file
