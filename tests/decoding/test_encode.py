@@ -104,3 +104,38 @@ def test_auto_encodes_per_utterance_on_cpu(toy_model, waves, monkeypatch):
     assert_same_encoding(model, waves, "auto")
     with pytest.raises(AssertionError, match="padded encoder call"):
         encode_batch(model, list(waves), mode="padded")
+
+
+def test_batched_features_equal_one_by_one(toy_model, waves):
+    """One frontend call for the batch gives each utterance its own features."""
+    from espnet_ext.decoding import encode
+
+    model, _ = toy_model
+    speech = list(waves)
+    assert encode._stft_pad(model, speech) == 128  # n_fft 256
+    with torch.no_grad():
+        batched = encode._batched_features(model, speech)
+        alone = encode._features_one_by_one(model, speech, ["frontend", "normalize"])
+        alone_stft = encode._features_one_by_one(model, speech, ["frontend"])
+        plain, _ = model.frontend(
+            torch.nn.utils.rnn.pad_sequence(speech, batch_first=True),
+            torch.tensor([len(s) for s in speech]),
+        )
+    for x, y in zip(batched, alone):
+        assert x.shape == y.shape
+        torch.testing.assert_close(x, y, atol=1e-5, rtol=1e-5)
+    # why each signal gets its own end reflection: zero padding changes the last frames
+    longest = max(len(s) for s in speech)
+    assert any(
+        not torch.allclose(plain[b, : len(f)], f, atol=1e-3)
+        for b, f in enumerate(alone_stft)
+        if len(speech[b]) < longest
+    )
+
+
+def test_signals_shorter_than_the_stft_padding_are_featurised_one_by_one(toy_model, waves):
+    from espnet_ext.decoding import encode
+
+    model, _ = toy_model
+    assert encode._stft_pad(model, [waves[0], torch.zeros(128)]) is None
+    assert encode._stft_pad(model, [waves[0], torch.zeros(129)]) == 128
