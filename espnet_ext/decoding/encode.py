@@ -181,7 +181,7 @@ def _stft_pad(model, speech: Sequence[torch.Tensor]) -> int | None:
     return pad
 
 
-def _batched_features(model, speech: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+def _batched_features(model, speech: Sequence[torch.Tensor], pad: int) -> list[torch.Tensor]:
     """Frontend and normalisation of all utterances in one call, each as it gets them alone.
 
     The centred STFT reflects each signal at its end; in a zero-padded batch only the longest
@@ -191,7 +191,6 @@ def _batched_features(model, speech: Sequence[torch.Tensor]) -> list[torch.Tenso
     mix frames. Per-utterance calls cost one chain of small kernels each, which on a GPU took most
     of a batch-300 decode's encoding time.
     """
-    pad = _stft_pad(model, speech)
     dev = speech[0].device
     # torch's "reflect" right pad of x is x[-2], x[-3], ..., x[-1 - pad]
     extended = [torch.cat([s, s[-pad - 1 : -1].flip(0)]) for s in speech]
@@ -207,8 +206,9 @@ def _padded(model, speech, stages) -> tuple[torch.Tensor, torch.Tensor]:
 
     dev = speech[0].device
     bypass = [name for name in ("frontend", "normalize") if getattr(model, name, None) is not None]
-    if _stft_pad(model, speech) is not None:
-        feats = _batched_features(model, speech)
+    pad = _stft_pad(model, speech)
+    if pad is not None:
+        feats = _batched_features(model, speech, pad)
     else:
         feats = _features_one_by_one(model, speech, bypass)
     lengths = [f.size(0) for f in feats]

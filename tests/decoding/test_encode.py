@@ -112,9 +112,10 @@ def test_batched_features_equal_one_by_one(toy_model, waves):
 
     model, _ = toy_model
     speech = list(waves)
-    assert encode._stft_pad(model, speech) == 128  # n_fft 256
+    pad = encode._stft_pad(model, speech)
+    assert pad == 128  # n_fft 256
     with torch.no_grad():
-        batched = encode._batched_features(model, speech)
+        batched = encode._batched_features(model, speech, pad)
         alone = encode._features_one_by_one(model, speech, ["frontend", "normalize"])
         alone_stft = encode._features_one_by_one(model, speech, ["frontend"])
         plain, _ = model.frontend(
