@@ -134,17 +134,14 @@ def timed(decode_all, args, repeats: int) -> tuple[list[str], tuple[float, float
     The fastest pass is the one least disturbed by other work on the machine; a GPU pass over a
     small test set lasts about a second, where one disturbance would dominate.
     """
-    best = None
-    hyps = None
+    passes = []
     for _ in range(repeats):
         sync(args.device)
         start = time.perf_counter(), time.process_time()
-        out = decode_all()
+        hyps = decode_all()
         sync(args.device)
-        seconds = time.perf_counter() - start[0], time.process_time() - start[1]
-        hyps = out if hyps is None else hyps
-        best = seconds if best is None or seconds[0] < best[0] else best
-    return hyps, best
+        passes.append((hyps, (time.perf_counter() - start[0], time.process_time() - start[1])))
+    return passes[0][0], min((seconds for _, seconds in passes), key=lambda s: s[0])
 
 
 # what must agree for runs to be joined into one table

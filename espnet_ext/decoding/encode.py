@@ -17,9 +17,10 @@ Modes of :func:`encode_batch`:
 ``padded``
     Features (frontend and feature normalisation) computed so that (1) cannot happen -- in one
     call with each signal's own end reflection appended for ESPnet's ``DefaultFrontend``, else
-    per utterance -- then one padded encoder call. For ESPnet ``TransformerEncoder`` models with a known subsampling, (2)
-    is corrected by handing the encoder, per utterance, a length whose sliced mask counts exactly
-    the frames the utterance has alone: then the outputs equal batch-1 outputs. Otherwise the
+    per utterance -- then one padded encoder call. For ESPnet ``TransformerEncoder`` models with
+    a known subsampling, (2) is corrected by handing the encoder, per utterance, a length whose
+    sliced mask counts exactly the frames the utterance has alone: then the outputs equal
+    batch-1 outputs. Otherwise the
     shorter utterances' outputs differ, as in ESPnet's own training batches (on the toy benchmark
     model this changed half of the greedy hypotheses at batch 64 and cost 1 BLEU).
 ``per_utterance``
