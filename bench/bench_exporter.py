@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shlex
 import subprocess
 import sys
@@ -42,9 +41,8 @@ sys.path.insert(0, str(ROOT))
 RECIPE = ROOT / "egs2" / "mustc_exporter" / "st1"
 
 from espnet_ext.fileio import write_text_atomic  # noqa: E402
+from espnet_ext.scoring.train_log import EPOCH_RE  # noqa: E402
 
-EPOCH_RE = re.compile(r"(\d+)epoch results: (.*)$")
-STAT_RE = re.compile(r"([A-Za-z_][\w]*)=([-+0-9.eE]+|nan|inf)")
 KEPT = {
     "bleu": ("bleu", "chrf", "ter", "n_sentences", "missing_hyps"),
     "wer": ("wer", "cer", "ref_words", "n_sentences", "missing_hyps"),
@@ -108,32 +106,19 @@ def reporter_epochs(exp: Path) -> list[dict] | None:
 def parse_epochs(log: Path) -> list[dict]:
     """Per epoch, the ``l2``/``l2_dist``/``ce``/``acc`` of the train and valid splits, from
     ``log`` and the logs of the earlier runs kept beside it (``<log>.<n>``)."""
-    from espnet_ext.launch.logs import earlier_logs
+    from espnet_ext.scoring.train_log import epoch_stats
 
-    logs = earlier_logs(log)
-    if not logs:
-        raise FileNotFoundError(f"{log}: no training log")
-    lines = [
-        line
-        for path in logs
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-    ]
-    epochs: dict[int, dict] = {}
-    for line in lines:
-        match = EPOCH_RE.search(line)
-        if not match:
-            continue
-        row: dict = {"epoch": int(match.group(1))}
-        for split, body in re.findall(r"\[(train|valid)\]([^\[]*)", match.group(2)):
-            for key, value in STAT_RE.findall(body):
+    rows = []
+    for epoch in epoch_stats(log):
+        row: dict = {"epoch": epoch["epoch"]}
+        for split in ("train", "valid"):
+            for key, value in epoch.get(split, {}).items():
                 if key in CURVE_KEYS:
-                    row[f"{split}_{key}"] = float(value)
-        epochs[row["epoch"]] = row  # a resumed run logs an epoch again: keep the last
-    if not epochs:
-        raise ValueError(f"{log}: no '<n>epoch results:' lines")
-    if not any("train_l2" in r for r in epochs.values()):
+                    row[f"{split}_{key}"] = value
+        rows.append(row)
+    if not any("train_l2" in r for r in rows):
         raise ValueError(f"{log}: no l2 statistics (not an exporter training log?)")
-    return [epochs[k] for k in sorted(epochs)]
+    return rows
 
 
 def asr_text(decode: Path) -> Path:

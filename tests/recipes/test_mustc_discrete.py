@@ -29,7 +29,7 @@ CI_SYSTEMS = ("aed_st", "ctc_st_mt", "ctc_hier")
 SLOW_SYSTEMS = ("aed_st_mt", "aed_st_mt_ext", "ctc_att_st_mt", "rnnt_st_mt")
 
 
-def _run(root, systems):
+def _run(root, systems, extra=()):
     recipe = copy_recipe("mustc_discrete", root / "mustc_discrete")
     # a few-step model rarely stops by itself: decode greedily with a short length limit. Set in
     # the (copied) decoding config, so stage 11 and the packs decode alike
@@ -45,7 +45,7 @@ def _run(root, systems):
         recipe,
         ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
          "--test_sets", TEST_SET, "--systems", " ".join(systems), "--units_opts", TINY_UNITS,
-         "--train_args", SHORT_TRAINING],
+         "--train_args", SHORT_TRAINING, *extra],
         env={"MINI_CORPUS_ROOT": str(root / "mini_corpus"), "CMD_BACKEND": "local"},
     )  # fmt: skip
     return recipe
@@ -56,8 +56,8 @@ def recipe(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("discrete_recipe"), CI_SYSTEMS)
 
 
-def _check_rows(recipe, systems):
-    rows = {(r["system"], r["test_set"]): r for r in load_results(recipe / "exp")}
+def _check_rows(recipe, systems, exp_name="exp"):
+    rows = {(r["system"], r["test_set"]): r for r in load_results(recipe / exp_name)}
     for system in systems:
         row = rows[(system, TEST_SET)]
         # the recipe's own text model (task hf_mt) decodes the test set's source transcripts
@@ -65,18 +65,18 @@ def _check_rows(recipe, systems):
         assert row["metric"] == "bleu" and row["task"] == task, row
         assert isinstance(row["bleu"], float) and math.isfinite(row["bleu"]) and row["bleu"] >= 0
         assert row["n_sentences"] == 30 and row["rtf"] > 0, row
-    table = parse_markdown_table((recipe / "exp" / "RESULTS.md").read_text())
+    table = parse_markdown_table((recipe / exp_name / "RESULTS.md").read_text())
     assert {r["System"] for r in table if r["Test set"] == TEST_SET} == set(systems)
     for system in systems:
-        assert (recipe / "exp" / system / "packed" / f"{system}.zip").stat().st_size > 0
+        assert (recipe / exp_name / system / "packed" / f"{system}.zip").stat().st_size > 0
 
 
-def _check_training_data(recipe, systems):
+def _check_training_data(recipe, systems, exp_name="exp"):
     """Each system trained on its variant's data dir, with the statistics of that variant."""
     data = recipe / "dump" / "units" / UNITS_TAG / "data"
     for system in systems:
         variant = load_systems(recipe / "conf" / "systems.yaml")[system].data_variant
-        config = yaml.safe_load((recipe / "exp" / system / "config.yaml").read_text())
+        config = yaml.safe_load((recipe / exp_name / system / "config.yaml").read_text())
         train = {name: path for path, name, _ in config["train_data_path_and_name_and_type"]}
         assert train["src_text"] == f"dump/units/{UNITS_TAG}/data/{TRAIN}.{variant}/src"
         # every multi-task dir has the unrepeated source pieces, read by the source CTC
@@ -89,18 +89,18 @@ def _check_training_data(recipe, systems):
         # the joint vocabulary is the source side, stage 5's target BPE the target
         joint = (data.parent / "joint" / "tokens.txt").read_text().split("\n")
         assert config["src_token_list"] == [t for t in joint if t]
-        stats = recipe / "exp" / f"stats_discrete_{variant}_{TRAIN}"
+        stats = recipe / exp_name / f"stats_discrete_{variant}_{TRAIN}"
         shapes = read_map(stats / "train" / "src_text_shape")
         assert shapes.keys() == read_map(data / f"{TRAIN}.{variant}" / "src").keys()
 
 
-def _check_decoding(recipe, systems):
+def _check_decoding(recipe, systems, exp_name="exp"):
     """Decoding read the speech-only test dir; the reference is that dir's target."""
     test_dir = recipe / "dump" / "units" / UNITS_TAG / "data" / f"{TEST_SET}.st"
     keys = read_map(test_dir / "src").keys()
     assert all(k.startswith("st-") for k in keys) and len(keys) == 30
     for system in systems:
-        decoded = next((recipe / "exp" / system).glob(f"decode_*/{TEST_SET}"))
+        decoded = next((recipe / exp_name / system).glob(f"decode_*/{TEST_SET}"))
         assert read_map(decoded / "text").keys() == keys
         assert (decoded / "ref").read_text() == (test_dir / "text.tc.de").read_text()
 
@@ -147,15 +147,17 @@ def test_packed_system_translates_like_stage_11(recipe, tmp_path):
     _check_pack_translates(recipe, CI_SYSTEMS, tmp_path)
 
 
-def _check_pack_translates(recipe, systems, tmp_path):
+def _check_pack_translates(recipe, systems, tmp_path, exp_name="exp"):
     from espnet_ext import Translator
 
     wavs = read_map(recipe / "dump" / "raw" / TEST_SET / "wav.scp")
     utts = sorted(wavs)[:2]
     for system in systems:
-        decoded = read_map(next((recipe / "exp" / system).glob(f"decode_*/{TEST_SET}")) / "text")
+        decoded = read_map(
+            next((recipe / exp_name / system).glob(f"decode_*/{TEST_SET}")) / "text"
+        )
         translator = Translator.from_pack(
-            recipe / "exp" / system / "packed" / f"{system}.zip", vad=None,
+            recipe / exp_name / system / "packed" / f"{system}.zip", vad=None,
             cache_dir=tmp_path / "cache",
         )  # fmt: skip
         results = translator.translate_batch([str(recipe / wavs[u]) for u in utts])
@@ -171,6 +173,7 @@ def test_external_mt_ctc_attention_and_rnnt_systems(tmp_path_factory):
 
 
 PRETRAINED_SYSTEMS = ("mt_text", "aed_st_mt_pretrained")
+EXP_PRETRAINED = "exp_pretrained"
 
 
 def _transferred_counts(train_log: str) -> tuple[int, int, int]:
@@ -183,18 +186,27 @@ def _transferred_counts(train_log: str) -> tuple[int, int, int]:
 
 @pytest.mark.slow
 def test_aed_from_the_recipes_own_text_model(tmp_path_factory, monkeypatch):
-    """mt_text (task hf_mt) trains on the corpus text and is exported to exp/mt_text/hf_model;
+    """mt_text (task hf_mt) trains on the corpus text and is exported to <expdir>/mt_text/hf_model;
     aed_st_mt_pretrained (conf/mini/discrete_aed_pretrained.yaml) starts from it: every text piece
     of the joint vocabulary and every target piece gets mt_text's row, the transformer layers are
     mt_text's, and the statistics wait for mt_text (stage 7 has no other st_mt system)."""
     import torch
     from safetensors.torch import load_file
 
-    recipe = _run(tmp_path_factory.mktemp("discrete_recipe_pretrained"), PRETRAINED_SYSTEMS)
-    exp = recipe / "exp"
-    _check_rows(recipe, PRETRAINED_SYSTEMS)
-    _check_training_data(recipe, PRETRAINED_SYSTEMS[1:])
-    _check_decoding(recipe, PRETRAINED_SYSTEMS[1:])
+    # an experiment dir other than exp/: the config names the exported model as
+    # {expdir}/mt_text/hf_model, which the pipeline fills in with this run's --expdir
+    recipe = _run(
+        tmp_path_factory.mktemp("discrete_recipe_pretrained"),
+        PRETRAINED_SYSTEMS,
+        extra=("--expdir", EXP_PRETRAINED),
+    )
+    exp = recipe / EXP_PRETRAINED
+    assert not (recipe / "exp").exists()
+    rendered = yaml.safe_load((exp / "rendered_conf" / "discrete_aed_pretrained.yaml").read_text())
+    assert rendered["encoder_conf"]["name_or_path"] == f"{EXP_PRETRAINED}/mt_text/hf_model"
+    _check_rows(recipe, PRETRAINED_SYSTEMS, EXP_PRETRAINED)
+    _check_training_data(recipe, PRETRAINED_SYSTEMS[1:], EXP_PRETRAINED)
+    _check_decoding(recipe, PRETRAINED_SYSTEMS[1:], EXP_PRETRAINED)
 
     log = (recipe / "run.log").read_text()
     order = [
@@ -252,4 +264,6 @@ def test_aed_from_the_recipes_own_text_model(tmp_path_factory, monkeypatch):
     hf_model = str((exp / "mt_text" / "hf_model").resolve())
     assert {p["local_path"] for p in meta["pretrained"]} == {hf_model}
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
-    _check_pack_translates(recipe, ["aed_st_mt_pretrained"], tmp_path_factory.mktemp("cache"))
+    _check_pack_translates(
+        recipe, ["aed_st_mt_pretrained"], tmp_path_factory.mktemp("cache"), EXP_PRETRAINED
+    )

@@ -101,6 +101,22 @@ parse_options "${BASH_SOURCE[0]}" "$@"
 pipe() { ${python} -m espnet_ext.bin.pipeline "$@"; }
 selected_systems() { pipe systems --file "${systems_file}" --select "${systems}" "$@"; }
 field() { pipe system-field --file "${systems_file}" --system "$1" --field "$2"; }
+# system_conf <system>: the system's training config. A config may name a system this pipeline
+# trains by its path under the experiment dir, written {expdir} (e.g. a model exported to
+# "{expdir}/mt_text/hf_model"); it is trained from a copy with this run's --expdir filled in,
+# ${expdir}/rendered_conf/<config name>, so every --expdir works
+system_conf() {
+    local src dst
+    src=${conf_dir}/$(field "$1" config)
+    if [ -f "${src}" ] && grep -q '{expdir}' "${src}"; then
+        dst=${expdir}/rendered_conf/$(basename "${src}")
+        mkdir -p "${expdir}/rendered_conf"
+        sed "s|{expdir}|${expdir}|g" "${src}" > "${dst}.tmp" && mv "${dst}.tmp" "${dst}"
+        echo "${dst}"
+    else
+        echo "${src}"
+    fi
+}
 # the first stage that makes a file, for "missing input" errors
 need() { [ -e "$1" ] || die "missing $1: run stage $2 first (--stage $2)"; }
 
@@ -263,7 +279,8 @@ collect_stats() {
         log "  ${task}: statistics exist (${_stats}/.done), skipping"
         return 0
     fi
-    _conf=${conf_dir}/$(field "${_sys}" config)
+    _conf=$(system_conf "${_sys}")
+    [ -f "${_conf}" ] || die "${_sys}: no config ${_conf}"
     _first=$(task_field "${task}" first_input)
     _train=$(system_data_dir "${_sys}" train "${train_dump_set}")
     _valid=$(system_data_dir "${_sys}" valid "${valid_set}")
@@ -322,7 +339,7 @@ fi
 train_system() {
     local system=$1 task conf exp stats init_from init_args="" item dist_args=() cmd
     task=$(field "${system}" task)
-    conf=${conf_dir}/$(field "${system}" config)
+    conf=$(system_conf "${system}")
     exp=${expdir}/${system}
     stats=$(stats_dir "${system}")
     if [ -f "${exp}/.done" ]; then
