@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from espnet_ext.fileio import write_text_atomic  # noqa: E402
+from espnet_ext.scoring.train_log import NoEpochs  # noqa: E402
 
 SYSTEMS_FILE = ROOT / "egs2" / "mustc_discrete" / "st1" / "conf" / "systems.yaml"
 # training config -> (architecture, suffix of the data variant, the validation loss compared).
@@ -72,7 +73,8 @@ def system_curve(log: Path, loss_key: str = "loss") -> dict:
 
 
 def collect(exp: Path, systems_file: Path) -> dict:
-    """Curves of every discrete system of ``systems_file`` that has a training log in ``exp``."""
+    """Curves of every discrete system of ``systems_file`` whose training log in ``exp`` has a
+    finished epoch (a training that has just started is left out, and said so)."""
     from espnet_ext.pipeline.systems import load_systems
 
     out = {}
@@ -81,7 +83,11 @@ def collect(exp: Path, systems_file: Path) -> dict:
         log = exp / name / "train.log"
         if arch is None or not log.is_file():
             continue
-        curve = system_curve(log, arch[2])
+        try:
+            curve = system_curve(log, arch[2])
+        except NoEpochs:
+            print(f"{log}: no finished epoch yet, left out")
+            continue
         curve.update(
             architecture=arch[0], variant=f"{system.data_variant}{arch[1]}", valid_loss_key=arch[2]
         )

@@ -23,6 +23,10 @@ DURATION_RE = re.compile(r"([0-9.]+) (hour|minute|second)s?")
 UNIT_SECONDS = {"hour": 3600.0, "minute": 60.0, "second": 1.0}
 
 
+class NoEpochs(ValueError):
+    """A training log (and its earlier runs' logs) without a finished epoch."""
+
+
 def parse_duration(text: str) -> float:
     """Seconds of ESPnet's humanised durations: ``2 minutes and 8.92 seconds`` -> 128.92."""
     parts = DURATION_RE.findall(text)
@@ -78,7 +82,7 @@ def epoch_stats(log: Path) -> list[dict]:
         for row in parse_epoch_lines(text, str(path)):
             rows[row["epoch"]] = row
     if not rows:
-        raise ValueError(f"{log}: no '<n>epoch results:' lines")
+        raise NoEpochs(f"{log}: no '<n>epoch results:' lines")
     return [rows[k] for k in sorted(rows)]
 
 

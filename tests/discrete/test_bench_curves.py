@@ -28,7 +28,7 @@ def _log(exp: Path, system: str, valids: list[str], seconds: float = 20.0) -> No
     (exp / system / "train.log").write_text(text)
 
 
-def test_curves_compare_variants_at_the_last_common_epoch(tmp_path):
+def test_curves_compare_variants_at_the_last_common_epoch(tmp_path, capsys):
     exp = tmp_path / "exp"
     _log(exp, "aed_st", ["loss=40.0, acc=0.30", "loss=35.0, acc=0.35", "loss=34.0, acc=0.36"])
     _log(exp, "aed_st_mt", ["loss=38.0, acc=0.32", "loss=33.0, acc=0.38"], seconds=40.0)
@@ -40,6 +40,8 @@ def test_curves_compare_variants_at_the_last_common_epoch(tmp_path):
         ["loss_ctc=76.0, loss_src_ctc=60.0, loss=71.2", "loss_ctc=71.0, loss=68.0"],
     )
     _log(exp, "rnnt_st", ["loss=60.0"])  # an architecture with one variant: no comparison
+    (exp / "ctc_st").mkdir()  # started, no epoch finished: left out
+    (exp / "ctc_st" / "train.log").write_text("INFO: 1/12epoch started\n")
     (exp / "mt_text").mkdir()  # not a discrete system: ignored
     (exp / "mt_text" / "train.log").write_text(LINE.format(e=1, t=1, valid="loss=1.0"))
     out, png = tmp_path / "curves.json", tmp_path / "curves.png"
@@ -48,6 +50,7 @@ def test_curves_compare_variants_at_the_last_common_epoch(tmp_path):
         ["--exp", f"cpu={exp}", "--out", str(out), "--plot", str(png), "--note", "n"]
     )
 
+    assert "ctc_st/train.log: no finished epoch yet, left out" in capsys.readouterr().out
     result = json.loads(out.read_text())
     assert result["notes"] == ["n"] and result["plot"] == "curves.png"
     run = result["runs"]["cpu"]
