@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from espnet_ext.fileio import write_text_atomic  # noqa: E402
-from espnet_ext.scoring.train_log import NoEpochs  # noqa: E402
+from espnet_ext.pipeline.systems import load_systems  # noqa: E402
+from espnet_ext.scoring.train_log import NoEpochs, best_epoch, epoch_stats  # noqa: E402
 
 SYSTEMS_FILE = ROOT / "egs2" / "mustc_discrete" / "st1" / "conf" / "systems.yaml"
 # training config -> (architecture, suffix of the data variant, the validation loss compared).
@@ -50,8 +51,6 @@ VARIANT_ORDER = ("st", "st_mt", "st_mt_ext", "st_mt+pretrained", "st_mt+hier")
 def system_curve(log: Path, loss_key: str = "loss") -> dict:
     """Epoch records of one system: validation loss (``loss_key`` of ESPnet's valid stats) and
     accuracy, and the train split's wall time."""
-    from espnet_ext.scoring.train_log import best_epoch, epoch_stats
-
     rows = epoch_stats(log)
     epochs = []
     for row in rows:
@@ -75,8 +74,6 @@ def system_curve(log: Path, loss_key: str = "loss") -> dict:
 def collect(exp: Path, systems_file: Path) -> dict:
     """Curves of every discrete system of ``systems_file`` whose training log in ``exp`` has a
     finished epoch (a training that has just started is left out, and said so)."""
-    from espnet_ext.pipeline.systems import load_systems
-
     out = {}
     for name, system in load_systems(systems_file).items():
         arch = ARCHITECTURES.get(Path(system.config).name)
