@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -68,16 +67,15 @@ def step_time(train_log: Path) -> dict:
     A resumed run starts a new log, so the mean covers the epochs in this log; ``epochs`` and
     ``steps`` are the totals since the start of training (ESPnet's epoch number and
     ``total_count``)."""
-    pattern = re.compile(
-        r"(\d+)epoch results: \[train\].*?train_time=([0-9.e+-]+).*?total_count=(\d+)"
-    )
-    epochs, times, counts = [], [], []
-    for line in train_log.read_text(encoding="utf-8", errors="replace").splitlines():
-        m = pattern.search(line)
-        if m:
-            epochs.append(int(m.group(1)))
-            times.append(float(m.group(2)))
-            counts.append(int(m.group(3)))
+    from espnet_ext.scoring.train_log import parse_epoch_lines
+
+    lines = train_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    rows = [
+        r for r in parse_epoch_lines(lines, str(train_log)) if "train_time" in r.get("train", {})
+    ]
+    epochs = [r["epoch"] for r in rows]
+    times = [r["train"]["train_time"] for r in rows]
+    counts = [int(r["train"]["total_count"]) for r in rows]
     if not times:
         return {"step_seconds": None, "epochs": 0, "steps": 0, "epochs_timed": 0}
     # batches of each logged epoch: total_count differences (the first from its epoch's share)
