@@ -15,6 +15,10 @@ variant validates on the same speech-only dev set, so the losses compare across 
 architecture. An epoch of ST + MT holds twice the examples of an ST epoch (three times with the
 external text), so equal epochs are equal passes over the speech, not equal updates.
 
+``--update FILE`` starts from an earlier results file, so a run whose logs are gone stays in: an
+``--exp`` with the label of a kept run adds its systems to that run (a system trained again
+replaces the kept one), and ``--note`` adds to the kept notes.
+
 ``equal_epoch`` compares the variants of each architecture at the last epoch all of them reached,
 so partial runs (a training that was cut short) are compared fairly. The plot has one panel per
 architecture, one colour per data variant and one line style per ``--exp``.
@@ -114,6 +118,16 @@ def equal_epoch(systems: dict) -> dict:
     return out
 
 
+def merge_run(runs: dict, label: str, directory: str, systems: dict) -> None:
+    """Add ``systems`` (read from ``directory``) to the run ``label``, a new one or a kept one."""
+    run = runs.setdefault(label, {"exp_dir": directory, "systems": {}})
+    if run["exp_dir"] != directory:
+        dirs = run["exp_dir"] if isinstance(run["exp_dir"], list) else [run["exp_dir"]]
+        run["exp_dir"] = dirs + [directory] if directory not in dirs else dirs
+    run["systems"] = {**run["systems"], **systems}
+    run["equal_epoch"] = equal_epoch(run["systems"])
+
+
 def plot(runs: dict, path: Path) -> None:
     import matplotlib
 
@@ -154,20 +168,20 @@ def main(argv=None) -> None:
     p.add_argument("--note", action="append", default=[], help="a note kept in the results file")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--plot", type=Path)
+    p.add_argument("--update", type=Path, metavar="FILE",
+                   help="an earlier results file whose runs and notes are kept")  # fmt: skip
     args = p.parse_args(argv)
 
-    runs = {}
+    runs, notes = {}, []
+    if args.update:
+        earlier = json.loads(args.update.read_text())
+        runs, notes = earlier["runs"], earlier["notes"]
     for item in args.exp:
         label, sep, directory = item.partition("=")
         if not sep or not label or not directory:
             p.error(f"--exp {item!r}: expected LABEL=DIR")
-        systems = collect(Path(directory), args.systems_file)
-        runs[label] = {
-            "exp_dir": directory,
-            "systems": systems,
-            "equal_epoch": equal_epoch(systems),
-        }
-    result = {"benchmark": "discrete_validation_curves", "notes": args.note, "runs": runs}
+        merge_run(runs, label, directory, collect(Path(directory), args.systems_file))
+    result = {"benchmark": "discrete_validation_curves", "notes": notes + args.note, "runs": runs}
     if args.plot:
         plot(runs, args.plot)
         result["plot"] = args.plot.name

@@ -12,6 +12,7 @@ import argparse
 from functools import partial
 
 from espnet_ext.bin import quiet_espnet_import, setup_logging
+from espnet_ext.device import device_for
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -76,7 +77,7 @@ def main(argv=None) -> None:
     from espnet_ext.exporter.cli import run_decoding
     from espnet_ext.exporter.inference import load_cascade
 
-    device = args.device or ("cuda" if args.ngpu > 0 else "cpu")
+    device = device_for(args.ngpu, args.device)
     if args.cascade_config is not None:
         from espnet_ext.exporter.cascade import load_cascade_system
 

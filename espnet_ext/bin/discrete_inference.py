@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from espnet_ext.device import device_for
+
 
 def get_parser():
     from espnet2.utils import config_argparse
@@ -89,7 +91,7 @@ def main(cmd=None) -> int:
     decoder = Discrete2Text(
         args.discrete_train_config,
         args.discrete_model_file,
-        device="cuda" if args.ngpu > 0 else "cpu",
+        device=device_for(args.ngpu),
         beam_size=args.beam_size,
         ctc_weight=args.ctc_weight,
         penalty=args.penalty,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from espnet_ext.bin import quiet_espnet_import, setup_logging
+from espnet_ext.device import device_for
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def main(argv=None) -> None:
     translator, asr_args = load_exporter(
         args.exporter_train_config,
         args.exporter_model_file,
-        device=args.device or ("cuda" if args.ngpu > 0 else "cpu"),
+        device=device_for(args.ngpu, args.device),
         mt_input=args.mt_input,
         beam_size=args.beam_size,
         penalty=args.penalty,

@@ -76,7 +76,7 @@ def _merge_text(args) -> None:
 def _rtf(args) -> None:
     from espnet_ext.pipeline.decode_outputs import write_rtf
 
-    write_rtf(args.data_dir, args.seconds, args.out)
+    write_rtf(args.data_dir, args.seconds, args.out, device=args.device, jobs=args.jobs)
 
 
 def _langs(args) -> dict[str, str]:
@@ -326,6 +326,8 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", required=True)
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="where it decoded")
+    p.add_argument("--jobs", type=int, default=1, help="parallel decoding jobs")
     p.set_defaults(func=_rtf)
 
     p = sub.add_parser(

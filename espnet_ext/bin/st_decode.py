@@ -13,6 +13,7 @@ import sys
 
 from espnet_ext.bin import quiet_espnet_import, setup_logging
 from espnet_ext.cli_types import data_triple, str2bool
+from espnet_ext.device import device_for
 from espnet_ext.registry import register
 
 
@@ -137,7 +138,7 @@ def main(argv=None) -> None:
             "st_decode reads exactly one input, PATH,speech,sound; got "
             f"{args.data_path_and_name_and_type}"
         )
-    device = args.device or ("cuda" if args.ngpu > 0 else "cpu")
+    device = device_for(args.ngpu, args.device)
 
     quiet_espnet_import()
     register()

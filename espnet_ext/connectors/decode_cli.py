@@ -5,6 +5,8 @@ wins)."""
 
 from __future__ import annotations
 
+from espnet_ext.device import device_for
+
 
 def generate_parser(description: str, input_example: str, batch_size: int, num_workers: int):
     from espnet_ext.cli_types import decoder_parser
@@ -30,9 +32,7 @@ def start(args) -> str:
     from espnet_ext.bin import setup_logging
 
     setup_logging(args.log_level)
-    if args.ngpu > 1:
-        raise ValueError(f"--ngpu {args.ngpu}: decoding uses one device; split the data into jobs")
-    return "cuda" if args.ngpu > 0 else "cpu"
+    return device_for(args.ngpu)
 
 
 def search_options(args) -> dict:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from espnet_ext.device import device_for
 from espnet_ext.fileio import atomic_open, write_text_atomic
 from espnet_ext.lst.task import LSTTask
 
@@ -124,7 +125,7 @@ def inference(
     with atomic_open(partial_path) as f:
         f.writelines(f"{k} {v}\n" for k, v in done.items())
 
-    device = "cuda" if ngpu > 0 else "cpu"
+    device = device_for(ngpu)
     speech2text = Speech2TextLST(
         train_config,
         model_file,

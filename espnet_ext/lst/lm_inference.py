@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 import yaml
 
+from espnet_ext.device import device_for
 from espnet_ext.fileio import atomic_open, write_text_atomic
 from espnet_ext.lst.prompt import PromptTemplate, encode_text_example
 from espnet_ext.lst.search import beam_search, greedy_search
@@ -122,7 +123,7 @@ def inference(
     missing = [k for k in keys if k not in lines]
     if missing:
         raise ValueError(f"{sources['src_text']}: no text for {missing[:5]}")
-    device = "cuda" if ngpu > 0 else "cpu"
+    device = device_for(ngpu)
     model, tokenizer, prompt = load_lm(train_config, model_file, device)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

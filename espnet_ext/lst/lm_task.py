@@ -43,6 +43,7 @@ import yaml
 
 from espnet_ext.cli_types import data_triple as _triple
 from espnet_ext.cli_types import str2bool as _str2bool
+from espnet_ext.device import device_for
 from espnet_ext.fileio import atomic_open, write_text_atomic
 from espnet_ext.lst.pretrain_lm import PretrainConfig, read_lines
 
@@ -226,7 +227,9 @@ def train(args: argparse.Namespace) -> dict:
     resolved["lm_conf"] = asdict(config)
     if not args.resume and (out / HF_DIR).exists():
         shutil.rmtree(out / HF_DIR)
-    device = "cuda" if args.ngpu > 0 else "cpu"
+    if args.ngpu > 1:  # the pipeline hands every training job the recipe's --ngpu
+        logging.warning(f"--ngpu {args.ngpu}: LM pretraining runs on one GPU")
+    device = device_for(min(args.ngpu, 1))
     info = pretrain_lm(out / HF_DIR, config, device=device)
     write_text_atomic(out / "config.yaml", yaml.safe_dump(resolved, allow_unicode=True))
     # the exported weights under ESPnet's checkpoint names, for the pipeline's decoding,

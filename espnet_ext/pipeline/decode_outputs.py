@@ -30,8 +30,17 @@ def merge_texts(
 
 
 def write_rtf(
-    data_dir: str | Path, decode_seconds: float, out: str | Path, fs: int | None = None
+    data_dir: str | Path,
+    decode_seconds: float,
+    out: str | Path,
+    fs: int | None = None,
+    device: str = "cpu",
+    jobs: int = 1,
 ) -> dict:
+    """Wall seconds of a set's decoding over its audio seconds. The device and the number of
+    parallel jobs go with it, since a GPU or more jobs change the figure as much as the model."""
+    if device not in ("cpu", "gpu"):
+        raise ValueError(f"device must be cpu or gpu, not {device!r}")
     data_dir = Path(data_dir)
     fs = fs or int((data_dir / "fs").read_text())
     samples = [int(n) for n in read_map(data_dir / "utt2num_samples").values()]
@@ -41,6 +50,8 @@ def write_rtf(
         "decode_seconds": round(decode_seconds, 3),
         "rtf": round(decode_seconds / audio_seconds, 5) if audio_seconds else None,
         "n_utts": len(samples),
+        "device": device,
+        "jobs": jobs,
     }
     write_text_atomic(out, json.dumps(info, indent=1) + "\n")
     return info

@@ -116,6 +116,8 @@ def _row(
         "signatures": score.get("signatures"),
         "by_duration": score.get("by_duration"),
         "rtf": (rtf or {}).get("rtf"),
+        # rtf.json files written before the device was recorded come from CPU decoding
+        "rtf_device": (rtf or {}).get("device", "cpu") if rtf else None,
         "decode_dir": None if set_dir is None else str(set_dir.resolve()),
         "notes": notes,
     }
@@ -189,7 +191,7 @@ COLUMNS = (
     ("Params (trainable / total)", _params),
     ("Train time", lambda r: human_duration(r["train_wall_s"])),
     ("Device-hours", _device_hours),
-    ("RTF", lambda r: _num(r["rtf"], 3)),
+    ("RTF", lambda r: _num(r["rtf"], 3) + (" (GPU)" if r.get("rtf_device") == "gpu" else "")),
     ("Notes", lambda r: "; ".join(r["notes"]) or ""),
 )
 

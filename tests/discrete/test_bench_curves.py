@@ -81,3 +81,30 @@ def test_an_experiment_dir_without_discrete_logs_is_an_error(tmp_path):
         bench.main(["--exp", f"x={tmp_path}", "--out", str(tmp_path / "o.json")])
     with pytest.raises(SystemExit):
         bench.main(["--exp", str(tmp_path), "--out", str(tmp_path / "o.json")])
+
+
+def test_update_keeps_earlier_runs_and_adds_systems_to_a_kept_run(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    _log(first, "aed_st", ["loss=40.0", "loss=35.0"])
+    _log(first, "ctc_st", ["loss=75.0", "loss=70.0"])
+    earlier = tmp_path / "earlier.json"
+    bench = load_bench()
+    bench.main(["--exp", f"cpu={first}", "--out", str(earlier), "--note", "first"])
+    # the first run's logs are gone; a later run adds systems to it and retrains one
+    _log(second, "ctc_st_mt_ext", ["loss=74.0", "loss=69.0"])
+    _log(second, "ctc_st", ["loss=76.0", "loss=71.0"])
+    out = tmp_path / "curves.json"
+
+    bench.main(
+        ["--update", str(earlier), "--exp", f"cpu={second}", "--out", str(out), "--note", "second"]
+    )
+
+    result = json.loads(out.read_text())
+    assert result["notes"] == ["first", "second"]
+    run = result["runs"]["cpu"]
+    assert run["exp_dir"] == [str(first), str(second)]
+    assert set(run["systems"]) == {"aed_st", "ctc_st", "ctc_st_mt_ext"}
+    assert run["systems"]["ctc_st"]["best_valid_loss"] == {"epoch": 2, "value": 71.0}
+    assert run["equal_epoch"] == {
+        "CTC": {"epoch": 2, "valid_loss": {"st": 71.0, "st_mt_ext": 69.0}}
+    }

@@ -230,7 +230,16 @@ def test_rtf(tmp_path):
     write_map(tmp_path / "utt2num_samples", {"a": "16000", "b": "32000"})
     (tmp_path / "fs").write_text("16000\n")
     info = write_rtf(tmp_path, 1.5, tmp_path / "rtf.json")
-    assert info == {"audio_seconds": 3.0, "decode_seconds": 1.5, "rtf": 0.5, "n_utts": 2}
+    expected = {"audio_seconds": 3.0, "decode_seconds": 1.5, "rtf": 0.5, "n_utts": 2}
+    assert info == {**expected, "device": "cpu", "jobs": 1}
+    info = write_rtf(tmp_path, 1.5, tmp_path / "rtf.json", device="gpu", jobs=4)
+    assert json.loads((tmp_path / "rtf.json").read_text()) == {
+        **expected,
+        "device": "gpu",
+        "jobs": 4,
+    }
+    with pytest.raises(ValueError, match="device must be cpu or gpu, not 'tpu'"):
+        write_rtf(tmp_path, 1.5, tmp_path / "rtf.json", device="tpu")
 
 
 def test_resolve_model_falls_back_to_the_average_of_fewer_epochs(tmp_path):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -41,14 +44,18 @@ def _run(root, systems, extra=()):
     (conf / "decode_mt_text.yaml").write_text(
         yaml.safe_dump({"beam_size": 1, "batch_size": 32, "max_new_tokens": 20})
     )
-    run_recipe(
-        recipe,
-        ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
-         "--test_sets", TEST_SET, "--systems", " ".join(systems), "--units_opts", TINY_UNITS,
-         "--train_args", SHORT_TRAINING, *extra],
-        env={"MINI_CORPUS_ROOT": str(root / "mini_corpus"), "CMD_BACKEND": "local"},
-    )  # fmt: skip
+    run_recipe(recipe, _args(systems, extra), env=_env(root))
     return recipe
+
+
+def _args(systems, extra=()):
+    return ["--mini_size", "tiny", "--conf_dir", "conf/mini", "--nj", "2", "--inference_nj", "1",
+            "--test_sets", TEST_SET, "--systems", " ".join(systems), "--units_opts", TINY_UNITS,
+            "--train_args", SHORT_TRAINING, *extra]  # fmt: skip
+
+
+def _env(root):
+    return {"MINI_CORPUS_ROOT": str(root / "mini_corpus"), "CMD_BACKEND": "local"}
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +146,40 @@ def test_systems_train_on_their_data_variant(recipe):
 
 def test_decoding_reads_the_units_of_the_test_set(recipe):
     _check_decoding(recipe, CI_SYSTEMS)
+
+
+def test_gpu_inference_gives_each_decoding_job_a_gpu(recipe):
+    """--gpu_inference true: stage 11's jobs run through cuda_cmd and hand the decoder --ngpu 1.
+    Where torch sees no GPU (CI), the stage fails and the job log says why; on a GPU machine the
+    set decodes and rtf.json records the device."""
+    import torch
+
+    # the fixture's trained system, in an experiment dir of its own (the other tests read exp/)
+    exp = recipe / "exp_gpu_inference"
+    shutil.copytree(
+        recipe / "exp" / "aed_st", exp / "aed_st", ignore=shutil.ignore_patterns("decode_*")
+    )
+    decode = exp / "aed_st" / "decode_gpu" / TEST_SET
+    args = ["--stage", "11", "--stop_stage", "11", "--gpu_inference", "true",
+            "--inference_tag", "decode_gpu", "--expdir", exp.name]  # fmt: skip
+    proc = subprocess.run(
+        ["./run.sh", *_args(["aed_st"], args)], cwd=recipe, capture_output=True, text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", **_env(recipe.parent)}, timeout=600,
+    )  # fmt: skip
+    output = proc.stdout + proc.stderr
+    assert "aed_st tst-COMMON.en-de: 1 GPU jobs" in output, output[-3000:]
+    job_log = (decode / "logs" / "decode.1.log").read_text()
+    assert re.search(r"espnet_ext\.bin\.discrete_inference --ngpu 1 ", job_log), job_log[:2000]
+    if torch.cuda.is_available():
+        assert proc.returncode == 0, output[-3000:]
+        assert json.loads((decode / "rtf.json").read_text())["device"] == "gpu"
+    else:
+        assert proc.returncode != 0
+        assert "--ngpu 1 asks for a GPU, but torch finds none" in job_log, job_log[-2000:]
+        assert "decode.1.log" in output and not (decode / "text").exists()
+    # the CPU decoding of the fixture recorded its device
+    cpu_rtf = next((recipe / "exp" / "aed_st").glob(f"decode_[!g]*/{TEST_SET}/rtf.json"))
+    assert json.loads(cpu_rtf.read_text())["device"] == "cpu"
 
 
 def test_packed_system_translates_like_stage_11(recipe, tmp_path):

@@ -80,6 +80,7 @@ import_systems=            # stages 8-10: systems taken from another recipe's fi
                            # tokenizers, statistics and model config match this recipe's (README)
 inference_model=valid.acc.ave.pth  # checkpoint for decoding, packing, init_param (an n-best average falls back to fewer epochs)
 espnet_decoder=false       # stage 11: decode ST with ESPnet's st_inference (one utterance at a time) instead of the batched decoder
+gpu_inference=false        # stage 11: decode on a GPU (each of the inference_nj jobs gets one, through cuda_cmd)
 inference_batch_bins=4000000  # stage 11: samples per batch of the batched decoder (padding included)
 inference_tag=             # decode dir name; default decode_<inference config name without decode_>
 pack_models=true           # stage 13: pack each system (python -m espnet_ext.bin.pack)
@@ -97,6 +98,12 @@ parse_options "${BASH_SOURCE[0]}" "$@"
 [ -n "${valid_set}" ] || die "--valid_set is required"
 [ -n "${test_sets}" ] || die "--test_sets is required"
 [ -f "${systems_file}" ] || die "no systems file ${systems_file}"
+case ${gpu_inference} in
+    # decoding jobs: where they run and the --ngpu they pass to the inference module
+    true) inference_cmd="${cuda_cmd} --gpu 1" inference_ngpu=1 inference_device=GPU ;;
+    false) inference_cmd=${decode_cmd} inference_ngpu=0 inference_device=CPU ;;
+    *) die "--gpu_inference must be true or false, not '${gpu_inference}'" ;;
+esac
 
 pipe() { ${python} -m espnet_ext.bin.pipeline "$@"; }
 selected_systems() { pipe systems --file "${systems_file}" --select "${systems}" "$@"; }
@@ -475,7 +482,7 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             _logdir=${_dir}/logs
             mkdir -p "${_logdir}"
             _nj=$(pipe split-keys --scp "${_data}/${_first}" --nj "${inference_nj}" --out-dir "${_logdir}")
-            log "  ${system} ${dset}: ${_nj} jobs, log ${_logdir}/decode.*.log"
+            log "  ${system} ${dset}: ${_nj} ${inference_device} jobs, log ${_logdir}/decode.*.log"
             _module=$(task_field "${task}" inference_module)
             _iargs=$(task_field "${task}" inference_args)
             _iargs=${_iargs//"{batch_bins}"/${inference_batch_bins}}
@@ -485,8 +492,8 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             fi
             _start=${SECONDS}
             # shellcheck disable=SC2086
-            ${decode_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
-                ${python} -m "${_module}" --ngpu 0 ${_iargs} \
+            ${inference_cmd} --skip-finished JOB=1:"${_nj}" "${_logdir}/decode.JOB.log" \
+                ${python} -m "${_module}" --ngpu "${inference_ngpu}" ${_iargs} \
                 $(data_args "${task}" "" "${_data}" --inputs-only) --key_file "${_logdir}/keys.JOB" \
                 "$(task_field "${task}" config_option)" "${exp}/config.yaml" \
                 "$(task_field "${task}" model_option)" "$(model_file "${exp}")" \
@@ -497,7 +504,8 @@ if [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             # shellcheck disable=SC2086
             pipe merge-text --parts ${_parts} --out "${_dir}/text" --expected-keys "${_data}/${_first}"
             cp "${_data}/$(task_field "${task}" reference)" "${_dir}/ref"
-            pipe rtf --data-dir "${dumpdir}/raw/${dset}" --seconds $(( SECONDS - _start )) --out "${_dir}/rtf.json"
+            pipe rtf --data-dir "${dumpdir}/raw/${dset}" --seconds $(( SECONDS - _start )) --out "${_dir}/rtf.json" \
+                --device "${inference_device,,}" --jobs "${_nj}"
         done
     done
 fi
