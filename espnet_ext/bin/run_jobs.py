@@ -69,7 +69,12 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mem", type=_checked(_MEM_RE, "memory"), help="memory per job, e.g. 4G (slurm only)"
     )
-    p.add_argument("--gpu", type=_non_negative, help="GPUs per job (slurm only; local: all GPUs)")
+    p.add_argument(
+        "--gpu",
+        type=_non_negative,
+        help="GPUs per job (slurm: --gres; local: each job gets GPUs of its own, through "
+        "CUDA_VISIBLE_DEVICES, and waits while none are free)",
+    )
     p.add_argument(
         "--time",
         type=_checked(_TIME_RE, "time limit"),

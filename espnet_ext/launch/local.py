@@ -8,16 +8,23 @@ import threading
 import time
 from collections import deque
 
+from espnet_ext.launch.gpus import GpuPool
 from espnet_ext.launch.jobs import JobSpec, Task
 from espnet_ext.launch.report import Interrupted, Outcome
 from espnet_ext.launch.task import RunningTask
 
 
 def run_local(
-    spec: JobSpec, tasks: list[Task], max_jobs: int, grace_seconds: float = 10.0
+    spec: JobSpec,
+    tasks: list[Task],
+    max_jobs: int,
+    grace_seconds: float = 10.0,
+    gpu_pool: GpuPool | None = None,
 ) -> list[Outcome]:
     """Run ``tasks`` and return their outcomes in job order.
 
+    With ``gpu_pool``, a job starts only when the pool has GPUs for it; it sees those alone
+    (``CUDA_VISIBLE_DEVICES``, also written in its log header) and they return when it ends.
     On SIGINT or SIGTERM no new job starts; the running ones get SIGTERM on their process group
     (then SIGKILL after ``grace_seconds``), their logs get a footer saying so, and
     :class:`Interrupted` is raised.
@@ -29,6 +36,7 @@ def run_local(
     finished: queue.Queue = queue.Queue()
     codes: dict[int, int] = {}
     received: list[int] = []
+    held: dict[int, list[str]] = {}  # job id -> the GPUs it holds
 
     def on_signal(signum, frame):
         received.append(signum)
@@ -54,7 +62,22 @@ def run_local(
             return False
         del running[rt.task.job_id]
         codes[rt.task.job_id] = rt.finish(returncode)
+        if gpu_pool is not None:
+            gpu_pool.give_back(held.pop(rt.task.job_id))
         return True
+
+    def next_task() -> RunningTask | None:
+        if gpu_pool is None:
+            return RunningTask(spec, pending.popleft(), "local")
+        gpus = gpu_pool.take()
+        if gpus is None:
+            return None
+        task = pending.popleft()
+        held[task.job_id] = gpus
+        ids = ",".join(gpus)
+        return RunningTask(
+            spec, task, "local", extra=[f"gpus={ids}"], env={"CUDA_VISIBLE_DEVICES": ids}
+        )
 
     old = {}
     if threading.current_thread() is threading.main_thread():
@@ -62,7 +85,9 @@ def run_local(
     try:
         while (pending or running) and not received:
             while pending and len(running) < max_jobs and not received:
-                rt = RunningTask(spec, pending.popleft(), "local")
+                rt = next_task()
+                if rt is None:  # every GPU is held: wait for a job to end
+                    break
                 try:
                     rt.start()
                 except BaseException as e:

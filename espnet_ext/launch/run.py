@@ -6,6 +6,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from espnet_ext.launch.gpus import GpuPool, visible_gpus
 from espnet_ext.launch.jobs import JobRange, JobSpec
 from espnet_ext.launch.local import run_local
 from espnet_ext.launch.logs import keep_old_log, read_status
@@ -47,12 +48,14 @@ def build_spec(
     backend: str,
     res: Resources,
     sbatch_opts: list[str],
+    gpus_assigned: bool = False,
 ) -> JobSpec:
     """The job spec with the environment and header notes implied by the generic options.
 
     ``--num_threads N`` exports OMP_NUM_THREADS and MKL_NUM_THREADS on both backends. The local
-    backend cannot enforce ``--mem``, ``--time`` or ``--gpu`` (jobs see every GPU of the machine,
-    CUDA_VISIBLE_DEVICES is left as it is); it records them in each log header as not enforced.
+    backend cannot enforce ``--mem`` or ``--time``; it records them in each log header as not
+    enforced, and so ``--gpu`` on a machine without GPUs. Where it finds GPUs, ``run_jobs`` hands
+    each job its own (:class:`~espnet_ext.launch.gpus.GpuPool`).
     """
     env = {}
     if res.num_threads is not None:
@@ -64,7 +67,7 @@ def build_spec(
         notes += [
             f"{k}={v}(not-enforced-by-local)"
             for k, v in asdict(res).items()
-            if v is not None and k in ("mem", "gpu", "time")
+            if v is not None and k in ("mem", "time") or (k == "gpu" and v and not gpus_assigned)
         ]
     elif sbatch_opts:
         notes.append("sbatch_opts=" + ",".join(sbatch_opts))
@@ -103,7 +106,13 @@ def run_jobs(
     sbatch_opts = []
     if backend == "slurm":
         sbatch_opts = SlurmConfig.find(config).sbatch_options(**asdict(res))
-    spec = build_spec(job_range, log_pattern, command, backend, res, sbatch_opts)
+    gpu_pool = None
+    if backend == "local" and res.gpu:
+        gpus = visible_gpus()
+        gpu_pool = GpuPool(gpus, res.gpu) if gpus else None
+    spec = build_spec(
+        job_range, log_pattern, command, backend, res, sbatch_opts, gpu_pool is not None
+    )
 
     todo, skipped = [], []
     for t in spec.tasks():
@@ -117,7 +126,7 @@ def run_jobs(
         for t in todo:
             keep_old_log(t.log)
     if backend == "local":
-        outcomes = run_local(spec, todo, max_jobs or default_max_jobs())
+        outcomes = run_local(spec, todo, max_jobs or default_max_jobs(), gpu_pool=gpu_pool)
     else:
         outcomes = run_slurm(spec, todo, sbatch_opts, max_jobs, job_name=name)
     return RunResult(outcomes, skipped)

@@ -24,11 +24,19 @@ from espnet_ext.launch.logs import append_footer, exit_code, header
 class RunningTask:
     """One job's process, started in its own process group so that it can be stopped as a whole."""
 
-    def __init__(self, spec: JobSpec, task: Task, backend: str, extra: list[str] | None = None):
+    def __init__(
+        self,
+        spec: JobSpec,
+        task: Task,
+        backend: str,
+        extra: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.spec = spec
         self.task = task
         self.backend = backend
         self.extra = list(extra or [])
+        self.env = dict(env or {})  # this job's own variables, e.g. its CUDA_VISIBLE_DEVICES
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.why = ""
@@ -39,7 +47,7 @@ class RunningTask:
         fields = self.extra + list(self.spec.notes)
         with open(log, "w", encoding="utf-8") as f:
             f.write(header(self.task.command, self.backend, self.task.job_id, fields))
-        env = {**os.environ, **self.spec.env}
+        env = {**os.environ, **self.spec.env, **self.env}
         self.started = time.monotonic()
         with open(log, "ab") as out:
             self.proc = subprocess.Popen(
