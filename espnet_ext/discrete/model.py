@@ -10,7 +10,7 @@ AED        transformer (any MT     label-smoothed cross entropy (``ctc_weight: 0
            decoder)
 CTC        none                    CTC over target pieces (``ctc_weight: 1``)
 CTC/att    transformer             ``ctc_weight * CTC + (1 - ctc_weight) * attention``
-RNN-T      transducer              ``torchaudio.functional.rnnt_loss`` (+ ``ctc_weight * CTC``)
+RNN-T      transducer              RNN-T loss (``transducer_loss``) (+ ``ctc_weight * CTC``)
 =========  ======================  ==============================================================
 
 CTC and RNN-T align target pieces to encoder frames, and a translation can be longer than its
@@ -53,6 +53,9 @@ from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr.postencoder.abs_postencoder import AbsPostEncoder
 from espnet2.torch_utils.device_funcs import force_gatherable
 from espnet2.train.abs_espnet_model import AbsESPnetModel
+
+# isort: split
+from espnet_ext.discrete.transducer_loss import transducer_loss
 
 log = logging.getLogger(__name__)
 
@@ -350,8 +353,6 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         return self.src_ctc(low, low_lens, ys_pad[:, : int(ys_lens.max())], ys_lens)
 
     def _transducer_loss(self, enc, enc_lens, ys_pad, ys_lens):
-        import torchaudio
-
         frames, lens = self.alignment_frames(enc, enc_lens)
         targets = ys_pad.masked_fill(ys_pad == self.ignore_id, self.blank_id)  # (B, U)
         # the prediction network reads blank (the start symbol) followed by the targets
@@ -359,14 +360,7 @@ class ESPnetDiscreteSTModel(AbsESPnetModel):
         self.decoder.set_device(frames.device)
         dec_out = self.decoder(dec_in)  # (B, U+1, D_dec)
         logits = self.joint_network(frames.unsqueeze(2), dec_out.unsqueeze(1))  # (B, T, U+1, V)
-        return torchaudio.functional.rnnt_loss(
-            logits.float(),
-            targets.int(),
-            lens.int(),
-            ys_lens.int(),
-            blank=self.blank_id,
-            reduction="mean",
-        )
+        return transducer_loss(logits, targets, lens, ys_lens, blank=self.blank_id)
 
     def collect_feats(self, text, text_lengths, src_text, src_text_lengths, **kwargs):
         if self.extract_feats_in_collect_stats:
