@@ -67,7 +67,7 @@ def build_spec(
         notes += [
             f"{k}={v}(not-enforced-by-local)"
             for k, v in asdict(res).items()
-            if v is not None and k in ("mem", "time") or (k == "gpu" and v and not gpus_assigned)
+            if (k in ("mem", "time") and v is not None) or (k == "gpu" and v and not gpus_assigned)
         ]
     elif sbatch_opts:
         notes.append("sbatch_opts=" + ",".join(sbatch_opts))
