@@ -117,7 +117,7 @@ def _row(
         "by_duration": score.get("by_duration"),
         "rtf": (rtf or {}).get("rtf"),
         # rtf.json files written before the device was recorded come from CPU decoding
-        "rtf_device": (rtf or {}).get("device", "cpu") if rtf else None,
+        "rtf_device": rtf.get("device", "cpu") if rtf else None,
         "decode_dir": None if set_dir is None else str(set_dir.resolve()),
         "notes": notes,
     }
