@@ -76,6 +76,15 @@ def get_parser() -> argparse.ArgumentParser:
         "CUDA_VISIBLE_DEVICES, and waits while none are free)",
     )
     p.add_argument(
+        "--jobs-per-gpu",
+        "--jobs_per_gpu",
+        dest="jobs_per_gpu",
+        type=_positive,
+        default=1,
+        help="local only: running jobs that may share one GPU (default 1: a GPU each); more lets "
+        "small jobs, such as decoding jobs, run at once on a machine with few GPUs",
+    )
+    p.add_argument(
         "--time",
         type=_checked(_TIME_RE, "time limit"),
         help="time limit, e.g. 4:00:00 (slurm only)",
@@ -149,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             skip_finished=args.skip_finished,
             name=args.name,
             keep_old_logs=args.keep_old_logs,
+            jobs_per_gpu=args.jobs_per_gpu,
         )
     except (RunJobsError, ValueError, OSError) as e:
         print(f"run_jobs: error: {e}", file=sys.stderr)

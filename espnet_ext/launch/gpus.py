@@ -27,26 +27,36 @@ def visible_gpus() -> list[str]:
 
 
 class GpuPool:
-    """Hands each running job ``per_job`` GPUs that no other running job holds, so that jobs
-    wait for a GPU instead of sharing one (as Slurm's ``--gres=gpu:N`` would)."""
+    """Hands each running job ``per_job`` GPUs, each held by fewer than ``jobs_per_gpu`` running
+    jobs, so that jobs wait for a GPU instead of piling onto one (as Slurm's ``--gres=gpu:N``
+    would). ``jobs_per_gpu`` > 1 lets small jobs share a GPU (several decoding jobs of a small
+    model on a one-GPU machine); a job then gets the least loaded GPUs."""
 
-    def __init__(self, gpus: list[str], per_job: int):
+    def __init__(self, gpus: list[str], per_job: int, jobs_per_gpu: int = 1):
         if per_job > len(gpus):
             raise RunJobsError(
                 f"--gpu {per_job}: a job needs {per_job} GPUs, but this machine has "
                 f"{len(gpus)} ({','.join(gpus) or 'none'})"
             )
-        self.order = {g: i for i, g in enumerate(gpus)}
-        self.free = list(gpus)
+        if jobs_per_gpu < 1:
+            raise RunJobsError(f"--jobs-per-gpu must be >= 1, got {jobs_per_gpu}")
+        self.load = {g: 0 for g in gpus}  # running jobs per GPU, in the machine's order
         self.per_job = per_job
+        self.jobs_per_gpu = jobs_per_gpu
 
     def take(self) -> list[str] | None:
-        """GPUs for one more job, or None while too few are free."""
-        if len(self.free) < self.per_job:
+        """GPUs for one more job, or None while too few have room."""
+        # sorted() is stable, so among equally loaded GPUs the lowest ids go out first
+        room = sorted(
+            (g for g, n in self.load.items() if n < self.jobs_per_gpu), key=self.load.get
+        )
+        if len(room) < self.per_job:
             return None
-        taken, self.free = self.free[: self.per_job], self.free[self.per_job :]
+        taken = sorted(room[: self.per_job], key=list(self.load).index)
+        for g in taken:
+            self.load[g] += 1
         return taken
 
     def give_back(self, gpus: list[str]) -> None:
-        # kept in the machine's order, so the lowest free ids go out first
-        self.free = sorted(self.free + gpus, key=self.order.__getitem__)
+        for g in gpus:
+            self.load[g] -= 1

@@ -24,7 +24,8 @@ def run_local(
     """Run ``tasks`` and return their outcomes in job order.
 
     With ``gpu_pool``, a job starts only when the pool has GPUs for it; it sees those alone
-    (``CUDA_VISIBLE_DEVICES``, also written in its log header) and they return when it ends.
+    (``CUDA_VISIBLE_DEVICES``, also written in its log header, with the pool's ``jobs_per_gpu``
+    when GPUs are shared) and they return when it ends.
     On SIGINT or SIGTERM no new job starts; the running ones get SIGTERM on their process group
     (then SIGKILL after ``grace_seconds``), their logs get a footer saying so, and
     :class:`Interrupted` is raised.
@@ -75,9 +76,10 @@ def run_local(
         task = pending.popleft()
         held[task.job_id] = gpus
         ids = ",".join(gpus)
-        return RunningTask(
-            spec, task, "local", extra=[f"gpus={ids}"], env={"CUDA_VISIBLE_DEVICES": ids}
-        )
+        extra = [f"gpus={ids}"]
+        if gpu_pool.jobs_per_gpu > 1:
+            extra.append(f"jobs_per_gpu={gpu_pool.jobs_per_gpu}")
+        return RunningTask(spec, task, "local", extra=extra, env={"CUDA_VISIBLE_DEVICES": ids})
 
     old = {}
     if threading.current_thread() is threading.main_thread():

@@ -49,13 +49,15 @@ def build_spec(
     res: Resources,
     sbatch_opts: list[str],
     gpus_assigned: bool = False,
+    jobs_per_gpu: int = 1,
 ) -> JobSpec:
     """The job spec with the environment and header notes implied by the generic options.
 
     ``--num_threads N`` exports OMP_NUM_THREADS and MKL_NUM_THREADS on both backends. The local
     backend cannot enforce ``--mem`` or ``--time``; it records them in each log header as not
     enforced, and so ``--gpu`` on a machine without GPUs. Where it finds GPUs, ``run_jobs`` hands
-    each job its own (:class:`~espnet_ext.launch.gpus.GpuPool`).
+    each job its own (:class:`~espnet_ext.launch.gpus.GpuPool`), or a share of one with
+    ``jobs_per_gpu`` > 1; Slurm has no such share, and the header says it was not used.
     """
     env = {}
     if res.num_threads is not None:
@@ -69,8 +71,11 @@ def build_spec(
             for k, v in asdict(res).items()
             if (k in ("mem", "time") and v is not None) or (k == "gpu" and v and not gpus_assigned)
         ]
-    elif sbatch_opts:
-        notes.append("sbatch_opts=" + ",".join(sbatch_opts))
+    else:
+        if sbatch_opts:
+            notes.append("sbatch_opts=" + ",".join(sbatch_opts))
+        if jobs_per_gpu > 1:
+            notes.append(f"jobs_per_gpu={jobs_per_gpu}(not-used-by-slurm)")
     return JobSpec(
         job_range=job_range,
         log_pattern=log_pattern,
@@ -92,6 +97,7 @@ def run_jobs(
     skip_finished: bool = False,
     name: str | None = None,
     keep_old_logs: bool = False,
+    jobs_per_gpu: int = 1,
 ) -> RunResult:
     """Run every job of ``job_range`` (or the single job when it is None) and collect outcomes.
 
@@ -99,6 +105,7 @@ def run_jobs(
     the same command (after job-number substitution) is not run again. ``name`` is the Slurm job
     name (default: the log name without the job number). With ``keep_old_logs``, the log of a
     job that runs again is first moved to ``<log>.<n>`` (a resumed training keeps its history).
+    ``jobs_per_gpu``: on the local backend, how many running jobs may share one GPU.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
@@ -109,9 +116,16 @@ def run_jobs(
     gpu_pool = None
     if backend == "local" and res.gpu:
         gpus = visible_gpus()
-        gpu_pool = GpuPool(gpus, res.gpu) if gpus else None
+        gpu_pool = GpuPool(gpus, res.gpu, jobs_per_gpu) if gpus else None
     spec = build_spec(
-        job_range, log_pattern, command, backend, res, sbatch_opts, gpu_pool is not None
+        job_range,
+        log_pattern,
+        command,
+        backend,
+        res,
+        sbatch_opts,
+        gpu_pool is not None,
+        jobs_per_gpu,
     )
 
     todo, skipped = [], []

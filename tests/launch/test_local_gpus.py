@@ -9,6 +9,7 @@ import pytest
 
 from espnet_ext.launch.gpus import GpuPool, visible_gpus
 from espnet_ext.launch.report import RunJobsError
+from espnet_ext.launch.run import Resources, build_spec
 from tests.launch.conftest import cli_argv, cli_env
 
 # each job records the GPUs it saw and when it ran
@@ -96,3 +97,39 @@ def test_pool_hands_out_and_takes_back():
     assert pool.take() == ["0", "1"]  # the lowest free ids first
     with pytest.raises(RunJobsError, match="--gpu 2: a job needs 2 GPUs, but this machine has 1"):
         GpuPool(["0"], 2)
+
+
+def test_jobs_per_gpu_lets_jobs_share_a_gpu(tmp_path):
+    r = _run(tmp_path, "--max-jobs", "4", "--gpu", "1", "--jobs-per-gpu", "2", "JOB=1:4",
+             "log/x.JOB.log", _JOB, CUDA_VISIBLE_DEVICES="3")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    jobs = _jobs(tmp_path)
+    assert sorted(jobs) == [1, 2, 3, 4] and {g for g, _, _ in jobs.values()} == {"3"}
+    # at most two at once on the one GPU, and the first two did run together
+    for _, start, _ in jobs.values():
+        assert sum(s <= start < e for _, s, e in jobs.values()) <= 2, jobs
+    assert _overlap(jobs[1], jobs[2])
+    header = (tmp_path / "log/x.1.log").read_text().splitlines()[2]
+    assert header.endswith("gpus=3 jobs_per_gpu=2"), header
+
+
+def test_pool_spreads_shared_jobs_over_the_least_loaded_gpus():
+    pool = GpuPool(["0", "1"], 1, jobs_per_gpu=2)
+    taken = [pool.take() for _ in range(4)]
+    assert taken == [["0"], ["1"], ["0"], ["1"]] and pool.take() is None
+    pool.give_back(["1"])
+    assert pool.take() == ["1"]
+    pairs = GpuPool(["0", "1", "2"], 2, jobs_per_gpu=2)
+    assert [pairs.take() for _ in range(3)] == [["0", "1"], ["0", "2"], ["1", "2"]]
+    assert pairs.take() is None
+    with pytest.raises(RunJobsError, match="--jobs-per-gpu must be >= 1, got 0"):
+        GpuPool(["0"], 1, jobs_per_gpu=0)
+
+
+def test_jobs_per_gpu_is_recorded_as_unused_by_slurm():
+    res = Resources(gpu=1)
+    spec = build_spec(None, "x.log", "true", "slurm", res, ["--gres=gpu:1"], jobs_per_gpu=4)
+    assert "jobs_per_gpu=4(not-used-by-slurm)" in spec.notes
+    assert not any(
+        "jobs_per_gpu" in n for n in build_spec(None, "x.log", "true", "slurm", res, []).notes
+    )

@@ -149,7 +149,8 @@ def test_decoding_reads_the_units_of_the_test_set(recipe):
 
 
 def test_gpu_inference_gives_each_decoding_job_a_gpu(recipe):
-    """--gpu_inference true: stage 11's jobs run through cuda_cmd and hand the decoder --ngpu 1.
+    """--gpu_inference true: stage 11's jobs run through cuda_cmd (sharing GPU 0 by
+    --inference_jobs_per_gpu) and hand the decoder --ngpu 1.
     Where torch sees no GPU (CI), the stage fails and the job log says why; on a GPU machine the
     set decodes and rtf.json records the device."""
     import torch
@@ -161,15 +162,24 @@ def test_gpu_inference_gives_each_decoding_job_a_gpu(recipe):
     )
     decode = exp / "aed_st" / "decode_gpu" / TEST_SET
     args = ["--stage", "11", "--stop_stage", "11", "--gpu_inference", "true",
-            "--inference_tag", "decode_gpu", "--expdir", exp.name]  # fmt: skip
+            "--inference_jobs_per_gpu", "2", "--inference_tag", "decode_gpu",
+            "--expdir", exp.name]  # fmt: skip
+    # GPU 0 as the local backend's pool (also where torch sees none): the header shows the share
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        **_env(recipe.parent),
+        "CUDA_VISIBLE_DEVICES": "0",
+    }
     proc = subprocess.run(
         ["./run.sh", *_args(["aed_st"], args)], cwd=recipe, capture_output=True, text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1", **_env(recipe.parent)}, timeout=600,
+        env=env, timeout=600,
     )  # fmt: skip
     output = proc.stdout + proc.stderr
     assert "aed_st tst-COMMON.en-de: 1 GPU jobs" in output, output[-3000:]
     job_log = (decode / "logs" / "decode.1.log").read_text()
     assert re.search(r"espnet_ext\.bin\.discrete_inference --ngpu 1 ", job_log), job_log[:2000]
+    assert job_log.splitlines()[2].endswith("gpus=0 jobs_per_gpu=2"), job_log[:2000]
     if torch.cuda.is_available():
         assert proc.returncode == 0, output[-3000:]
         assert json.loads((decode / "rtf.json").read_text())["device"] == "gpu"

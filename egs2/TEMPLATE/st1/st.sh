@@ -81,6 +81,7 @@ import_systems=            # stages 8-10: systems taken from another recipe's fi
 inference_model=valid.acc.ave.pth  # checkpoint for decoding, packing, init_param (an n-best average falls back to fewer epochs)
 espnet_decoder=false       # stage 11: decode ST with ESPnet's st_inference (one utterance at a time) instead of the batched decoder
 gpu_inference=false        # stage 11: decode on a GPU (each of the inference_nj jobs gets one, through cuda_cmd)
+inference_jobs_per_gpu=1   # stage 11 with gpu_inference: decoding jobs that may share one GPU (local backend)
 inference_batch_bins=4000000  # stage 11: samples per batch of the batched decoder (padding included)
 inference_tag=             # decode dir name; default decode_<inference config name without decode_>
 pack_models=true           # stage 13: pack each system (python -m espnet_ext.bin.pack)
@@ -100,7 +101,7 @@ parse_options "${BASH_SOURCE[0]}" "$@"
 [ -f "${systems_file}" ] || die "no systems file ${systems_file}"
 case ${gpu_inference} in
     # decoding jobs: where they run and the --ngpu they pass to the inference module
-    true) inference_cmd="${cuda_cmd} --gpu 1" inference_ngpu=1 inference_device=GPU ;;
+    true) inference_cmd="${cuda_cmd} --gpu 1 --jobs-per-gpu ${inference_jobs_per_gpu}" inference_ngpu=1 inference_device=GPU ;;
     false) inference_cmd=${decode_cmd} inference_ngpu=0 inference_device=CPU ;;
     *) die "--gpu_inference must be true or false, not '${gpu_inference}'" ;;
 esac
