@@ -72,8 +72,8 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--gpu",
         type=_non_negative,
-        help="GPUs per job (slurm: --gres; local: each job gets GPUs of its own, through "
-        "CUDA_VISIBLE_DEVICES, and waits while none are free)",
+        help="GPUs per job (slurm: --gres; local: each job gets GPUs of its own, or shared by "
+        "--jobs-per-gpu, through CUDA_VISIBLE_DEVICES, and waits while none are free)",
     )
     p.add_argument(
         "--jobs-per-gpu",

@@ -40,7 +40,8 @@ class GpuPool:
             )
         if jobs_per_gpu < 1:
             raise RunJobsError(f"--jobs-per-gpu must be >= 1, got {jobs_per_gpu}")
-        self.load = {g: 0 for g in gpus}  # running jobs per GPU, in the machine's order
+        self.order = {g: i for i, g in enumerate(gpus)}
+        self.load = dict.fromkeys(gpus, 0)  # running jobs per GPU
         self.per_job = per_job
         self.jobs_per_gpu = jobs_per_gpu
 
@@ -52,7 +53,7 @@ class GpuPool:
         )
         if len(room) < self.per_job:
             return None
-        taken = sorted(room[: self.per_job], key=list(self.load).index)
+        taken = sorted(room[: self.per_job], key=self.order.__getitem__)
         for g in taken:
             self.load[g] += 1
         return taken
