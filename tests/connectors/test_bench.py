@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_connectors.py"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_connectors", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 def _epoch_line(epoch: int, train_time: float, total_count: int) -> str:
@@ -24,7 +14,7 @@ def _epoch_line(epoch: int, train_time: float, total_count: int) -> str:
 
 
 def test_step_time_weights_epochs_by_batches_and_reports_totals(tmp_path):
-    bench = load_bench()
+    bench = load_bench("bench_connectors")
     log = tmp_path / "train.log"
     # resumed after epoch 5 (95 batches an epoch); epoch 7 had 90 batches
     log.write_text(
@@ -45,7 +35,7 @@ def test_step_time_weights_epochs_by_batches_and_reports_totals(tmp_path):
 def test_step_time_of_a_log_without_epochs(tmp_path):
     log = tmp_path / "train.log"
     log.write_text("[vm] started\n")
-    assert load_bench().step_time(log) == {
+    assert load_bench("bench_connectors").step_time(log) == {
         "step_seconds": None,
         "epochs": 0,
         "steps": 0,

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_discrete_curves.py"
+from tests.bench_scripts import load_bench
+
 LINE = (
     "INFO: {e}epoch results: [train] loss=9.0, time={t} seconds, total_count=10, "
     "[valid] {valid}, time=1.5 seconds, total_count=2\n"
 )
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_discrete_curves", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _log(exp: Path, system: str, valids: list[str], seconds: float = 20.0) -> None:
@@ -46,7 +39,7 @@ def test_curves_compare_variants_at_the_last_common_epoch(tmp_path, capsys):
     (exp / "mt_text" / "train.log").write_text(LINE.format(e=1, t=1, valid="loss=1.0"))
     out, png = tmp_path / "curves.json", tmp_path / "curves.png"
 
-    load_bench().main(
+    load_bench("bench_discrete_curves").main(
         ["--exp", f"cpu={exp}", "--out", str(out), "--plot", str(png), "--note", "n"]
     )
 
@@ -76,7 +69,7 @@ def test_curves_compare_variants_at_the_last_common_epoch(tmp_path, capsys):
 
 
 def test_an_experiment_dir_without_discrete_logs_is_an_error(tmp_path):
-    bench = load_bench()
+    bench = load_bench("bench_discrete_curves")
     with pytest.raises(FileNotFoundError, match="no training log of a discrete system"):
         bench.main(["--exp", f"x={tmp_path}", "--out", str(tmp_path / "o.json")])
     with pytest.raises(SystemExit):
@@ -88,7 +81,7 @@ def test_update_keeps_earlier_runs_and_adds_systems_to_a_kept_run(tmp_path):
     _log(first, "aed_st", ["loss=40.0", "loss=35.0"])
     _log(first, "ctc_st", ["loss=75.0", "loss=70.0"])
     earlier = tmp_path / "earlier.json"
-    bench = load_bench()
+    bench = load_bench("bench_discrete_curves")
     bench.main(["--exp", f"cpu={first}", "--out", str(earlier), "--note", "first"])
     # the first run's logs are gone; a later run adds systems to it and retrains one
     _log(second, "ctc_st_mt_ext", ["loss=74.0", "loss=69.0"])

@@ -3,9 +3,7 @@ sacreBLEU, length and agreement with the first search."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import sacrebleu
@@ -13,18 +11,10 @@ import torch
 import yaml
 
 from espnet_ext.pipeline.datadir import read_map
+from tests.bench_scripts import load_bench
 from tests.discrete.test_models import build_args
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_rnnt_search.py"
-
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_rnnt_search", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_rows_are_the_decodings_scores(task, toy_corpus, tmp_path):
@@ -43,7 +33,7 @@ def test_rows_are_the_decodings_scores(task, toy_corpus, tmp_path):
     argv = ["--system", f"toy={exp}", "--model", "model.pth", "--src", str(test / "src"),
             "--ref", str(ref), "--search", "default:1", "default:3", "--work-dir", str(work),
             "--out", str(out)]  # fmt: skip
-    load_bench().main(argv)
+    load_bench("bench_rnnt_search").main(argv)
 
     report = json.loads(out.read_text())
     keys = sorted(read_map(test / "src"))
@@ -67,5 +57,5 @@ def test_rows_are_the_decodings_scores(task, toy_corpus, tmp_path):
     (tmp_path / "other_ref").write_text("nobody text\n")
     argv[argv.index(str(ref))] = str(tmp_path / "other_ref")
     with pytest.raises(SystemExit, match="no reference for 40 utterances, e.g. st-spk-0000000"):
-        load_bench().main(argv[:-1] + [str(tmp_path / "never.json")])
+        load_bench("bench_rnnt_search").main(argv[:-1] + [str(tmp_path / "never.json")])
     assert not (tmp_path / "never.json").exists()

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import torch
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_exporter.py"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_exporter", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 def test_bench_collects_scores_and_l2_curve(tiny_setup, trained_exporter, tmp_path):
@@ -75,7 +66,7 @@ def test_bench_collects_scores_and_l2_curve(tiny_setup, trained_exporter, tmp_pa
     )
 
     out = tmp_path / "exporter.json"
-    load_bench().main(
+    load_bench("bench_exporter").main(
         [
             "--exp-dir",
             str(exp),
@@ -108,7 +99,7 @@ def test_bench_collects_scores_and_l2_curve(tiny_setup, trained_exporter, tmp_pa
     # the L2 curve (from the checkpoint's reporter) and the one parsed from the training log
     # agree with the trainer's own records (the log shows 3 decimals)
     curve = result["l2_over_training"][trained_exporter.name]
-    log_curve = load_bench().parse_epochs(trained_exporter / "train.log")
+    log_curve = load_bench("bench_exporter").parse_epochs(trained_exporter / "train.log")
     stats = torch.load(
         trained_exporter / "checkpoint.pth", map_location="cpu", weights_only=False
     )["reporter"]["stats"]
@@ -123,7 +114,7 @@ def test_bench_collects_scores_and_l2_curve(tiny_setup, trained_exporter, tmp_pa
 
 
 def test_bench_reports_missing_inputs(tiny_setup, tmp_path):
-    bench = load_bench()
+    bench = load_bench("bench_exporter")
     with pytest.raises(FileNotFoundError, match="expected one decode_"):
         bench.main(
             [
@@ -154,5 +145,5 @@ def test_log_curve_reads_the_earlier_runs_logs(tmp_path):
     (tmp_path / "train.log.2").write_text(line.format(e=2, v=7.0))
     (tmp_path / "train.log").write_text(line.format(e=3, v=6.0))
     (tmp_path / "train.log.old").write_text(line.format(e=4, v=5.0))  # not a kept log
-    curve = load_bench().parse_epochs(tmp_path / "train.log")
+    curve = load_bench("bench_exporter").parse_epochs(tmp_path / "train.log")
     assert [(r["epoch"], r["train_l2"]) for r in curve] == [(1, 9.0), (2, 7.0), (3, 6.0)]

@@ -5,7 +5,6 @@ experiment dirs the pipeline wrote."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
@@ -14,7 +13,8 @@ import torch
 import yaml
 
 from espnet_ext.scoring.results import load_results, parse_markdown_table
-from tests.recipes.recipe_runner import REPO, copy_recipe, run_recipe
+from tests.bench_scripts import load_bench
+from tests.recipes.recipe_runner import copy_recipe, run_recipe
 
 SHORT_TRAINING = "--max_epoch 1 --num_iters_per_epoch 3 --batch_bins 400000"
 # a few-step model rarely stops by itself, so decoding runs to its length limit: keep the beam small
@@ -134,11 +134,7 @@ def test_exporters_keep_or_train_the_mt_model(recipe):
 
 
 def test_benchmark_collector_reads_the_recipe(recipe, tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        "bench_exporter", REPO / "bench" / "bench_exporter.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("bench_exporter")
     out = tmp_path / "exporter.json"
     bench.main(
         ["--exp-dir", str(recipe / "exp"), "--test-set", TEST_SET,
