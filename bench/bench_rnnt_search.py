@@ -33,10 +33,22 @@ from espnet_ext.fileio import write_text_atomic  # noqa: E402
 from espnet_ext.pipeline.datadir import read_map  # noqa: E402
 
 
-def decode(exp: Path, model: str, search: str, src: Path, out: Path) -> tuple[dict, float]:
+def _pair(sep: str, what: str):
+    def parse(value: str) -> tuple[str, str]:
+        left, found, right = value.partition(sep)
+        if not (left and found and right):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}")
+        return left, right
+
+    return parse
+
+
+def decode(
+    exp: Path, model: str, search: tuple[str, str], src: Path, out: Path
+) -> tuple[dict, float]:
     from espnet_ext.discrete.inference import Discrete2Text, decode_dir
 
-    kind, beam = search.split(":")
+    kind, beam = search
     decoder = Discrete2Text(
         exp / "config.yaml", exp / model, beam_size=int(beam), transducer_search_type=kind
     )
@@ -48,11 +60,17 @@ def decode(exp: Path, model: str, search: str, src: Path, out: Path) -> tuple[di
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--system", action="append", required=True, metavar="NAME=EXP_DIR")
+    p.add_argument(
+        "--system", action="append", required=True, type=_pair("=", "NAME=EXP_DIR"),
+        metavar="NAME=EXP_DIR",
+    )  # fmt: skip
     p.add_argument("--model", default="valid.loss.ave.pth", help="checkpoint in each EXP_DIR")
     p.add_argument("--src", type=Path, required=True, help="the test set's unit data file")
     p.add_argument("--ref", type=Path, required=True, help="target text, one utterance a line")
-    p.add_argument("--search", nargs="+", default=["default:5", "default:1", "alsd:5", "maes:5"])
+    p.add_argument(
+        "--search", nargs="+", type=_pair(":", "TYPE:BEAM"), metavar="TYPE:BEAM",
+        default=[("default", "5"), ("default", "1"), ("alsd", "5"), ("maes", "5")],
+    )  # fmt: skip
     p.add_argument("--work-dir", type=Path, default=Path("exp_bench_rnnt_search"))
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
@@ -72,24 +90,24 @@ def main(argv: list[str] | None = None) -> None:
     ref_list = [refs[stripped[k]] for k in keys]
 
     results = {}
-    for item in args.system:
-        name, exp = item.split("=", 1)
+    first_search = ":".join(args.search[0])
+    for name, exp in args.system:
         rows, first = [], None
         for search in args.search:
-            out = args.work_dir / name / search.replace(":", "_beam")
+            out = args.work_dir / name / "_beam".join(search)
             hyps, seconds = decode(Path(exp), args.model, search, args.src, out)
             hyp_list = [hyps[k] for k in keys]
             bleu = sacrebleu.corpus_bleu(hyp_list, [ref_list])
             first = first or hyp_list
             rows.append(
                 {
-                    "search": search,
+                    "search": ":".join(search),
                     "seconds_per_utt": round(seconds / len(keys), 4),
                     "bleu": round(bleu.score, 2),
                     "brevity_penalty": round(bleu.bp, 3),
                     "hyp_len": bleu.sys_len,
                     "ref_len": bleu.ref_len,
-                    f"same_as_{args.search[0]}": sum(a == b for a, b in zip(hyp_list, first)),
+                    f"same_as_{first_search}": sum(a == b for a, b in zip(hyp_list, first)),
                 }
             )
             print(name, json.dumps(rows[-1]), flush=True)

@@ -4,6 +4,9 @@ sacreBLEU, length and agreement with the first search."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sacrebleu
@@ -59,3 +62,17 @@ def test_rows_are_the_decodings_scores(task, toy_corpus, tmp_path):
     with pytest.raises(SystemExit, match="no reference for 40 utterances, e.g. st-spk-0000000"):
         load_bench("bench_rnnt_search").main(argv[:-1] + [str(tmp_path / "never.json")])
     assert not (tmp_path / "never.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--system", "exp_dir_only"], "expected NAME=EXP_DIR, got 'exp_dir_only'"),
+     (["--system", "a=b", "--search", "alsd"], "expected TYPE:BEAM, got 'alsd'")],
+)  # fmt: skip
+def test_malformed_arguments_are_named(args, message):
+    argv = [*args, "--src", "s", "--ref", "r", "--out", "o.json"]
+    proc = subprocess.run(
+        [sys.executable, "bench/bench_rnnt_search.py", *argv],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
